@@ -1,0 +1,18 @@
+/* app/cmds.h — the subcommands of the ssdcam executable. Each takes the arguments after its
+ * own name (argv[0] is the subcommand name) and returns a process exit code (see main.c). */
+#ifndef SC_APP_CMDS_H
+#define SC_APP_CMDS_H
+
+/* Exit codes, documented in README.md and `ssdcam --help`. */
+enum {
+    SC_EXIT_OK = 0,
+    SC_EXIT_FAIL = 1,      /* runtime failure (I/O, device lost for good, ...) */
+    SC_EXIT_USAGE = 2,     /* bad command line or configuration */
+    SC_EXIT_MODEL = 3,     /* model file missing, corrupt or unsupported */
+    SC_EXIT_INPUT = 4      /* an input image could not be read or decoded */
+};
+
+int sc_cmd_info(int argc, char **argv);
+int sc_cmd_detect(int argc, char **argv);
+
+#endif
