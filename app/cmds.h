@@ -13,6 +13,9 @@ enum {
 };
 
 int sc_cmd_info(int argc, char **argv);
+/* `ssdcam info MODEL.tflite` (app/cmd_info_model.c): describes a model file's layers; called by
+ * sc_cmd_info() when its one argument ends in .tflite. Returns an exit code. */
+int sc_cmd_info_model(const char *path);
 int sc_cmd_detect(int argc, char **argv);
 
 #endif

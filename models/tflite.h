@@ -74,6 +74,7 @@ typedef struct sc_tfl_op {
     int stride_w, stride_h;      /* default 1 */
     int dilation_w, dilation_h;  /* default 1 */
     int depth_multiplier;        /* depthwise; default 1 */
+    int filter_w, filter_h;      /* pools (Pool2DOptions); default 1 */
     int activation;              /* SC_TFL_ACT_* (conv, depthwise, add, concatenation) */
     int axis;                    /* concatenation */
     int n_new_shape;             /* reshape options' new_shape, if present (else -1) */

@@ -1,0 +1,99 @@
+/* core/kernels/kernels.h — the compute kernels and their dispatch table.
+ *
+ * Every kernel has a scalar reference (`__ref`, the specification) and may have SIMD variants
+ * with the same signature, tested against it (STYLE.md §7). A kernel computes output rows
+ * [oy0, oy1) of one layer: the caller (core/nn) splits rows over the worker pool, so each
+ * output element has exactly one writer and results do not depend on the thread count.
+ *
+ * Layouts: activations NHWC with batch 1 (row-major H, W, C; contiguous). Reference weight
+ * layouts are TFLite's: full conv [out_c][k_h][k_w][in_c], depthwise [k_h][k_w][c].
+ * Quantised kernels follow TFLite's uint8 arithmetic exactly: int32 accumulation of
+ * (x - x_zp)·(w - w_zp) + bias, then sc_requantize() and the activation clamp. Padding
+ * positions contribute nothing (as if the input there were its zero point). */
+#ifndef SC_CORE_KERNELS_H
+#define SC_CORE_KERNELS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct sc_conv_shape {
+    int in_h, in_w, in_c;
+    int out_h, out_w, out_c;
+    int k_h, k_w;
+    int stride_h, stride_w;
+    int dil_h, dil_w;
+    int pad_top, pad_left;       /* TF SAME: the extra row/column goes bottom/right */
+} sc_conv_shape;
+
+/* Per-tensor uint8 requantisation (TFLite): out = clamp(requant(acc) + out_zp). */
+typedef struct sc_requant {
+    int32_t in_zp, w_zp, out_zp;
+    int32_t mult;                /* Q31 fixed-point multiplier in [2^30, 2^31) (or 0) */
+    int32_t shift;               /* power-of-two exponent: > 0 left, < 0 right */
+    int32_t act_min, act_max;    /* clamp in the output's quantised domain */
+} sc_requant;
+
+/* TFLite's SaturatingRoundingDoublingHighMul: round(a·b / 2^31), saturating the one overflow. */
+static inline int32_t sc_srdhm(int32_t a, int32_t b)
+{
+    if (a == INT32_MIN && b == INT32_MIN) return INT32_MAX;
+    int64_t ab = (int64_t)a * (int64_t)b;
+    int64_t nudge = ab >= 0 ? (1LL << 30) : (1 - (1LL << 30));
+    return (int32_t)((ab + nudge) / (1LL << 31));
+}
+
+/* TFLite's RoundingDivideByPOT: x / 2^e rounded half away from zero. */
+static inline int32_t sc_rdivpot(int32_t x, int e)
+{
+    int32_t mask = (int32_t)((1LL << e) - 1);
+    int32_t rem = x & mask;
+    int32_t thr = (mask >> 1) + (x < 0 ? 1 : 0);
+    return (x >> e) + (rem > thr ? 1 : 0);
+}
+
+/* TFLite's MultiplyByQuantizedMultiplier. */
+static inline int32_t sc_requantize(int32_t acc, int32_t mult, int32_t shift)
+{
+    int left = shift > 0 ? shift : 0, right = shift > 0 ? 0 : -shift;
+    return sc_rdivpot(sc_srdhm((int32_t)((uint32_t)acc << left), mult), right);
+}
+
+/* TFLite's QuantizeMultiplier: real = mult · 2^(shift - 31). */
+void sc_quantize_multiplier(double real, int32_t *mult, int32_t *shift);
+
+/* Full convolution (any k, stride, dilation), uint8. */
+typedef void (*sc_u8_conv_fn)(const sc_conv_shape *s, const sc_requant *q, const uint8_t *in,
+                              const uint8_t *w, const int32_t *bias, uint8_t *out, int oy0, int oy1);
+/* Depthwise convolution, depth multiplier 1, uint8. */
+typedef void (*sc_u8_dwconv_fn)(const sc_conv_shape *s, const sc_requant *q, const uint8_t *in,
+                                const uint8_t *w, const int32_t *bias, uint8_t *out, int oy0, int oy1);
+/* Float versions; the activation is a clamp to [act_min, act_max]. */
+typedef void (*sc_f32_conv_fn)(const sc_conv_shape *s, float act_min, float act_max, const float *in,
+                               const float *w, const float *bias, float *out, int oy0, int oy1);
+typedef void (*sc_f32_dwconv_fn)(const sc_conv_shape *s, float act_min, float act_max,
+                                 const float *in, const float *w, const float *bias, float *out,
+                                 int oy0, int oy1);
+
+void sc_u8_conv__ref(const sc_conv_shape *s, const sc_requant *q, const uint8_t *in,
+                     const uint8_t *w, const int32_t *bias, uint8_t *out, int oy0, int oy1);
+void sc_u8_dwconv__ref(const sc_conv_shape *s, const sc_requant *q, const uint8_t *in,
+                       const uint8_t *w, const int32_t *bias, uint8_t *out, int oy0, int oy1);
+void sc_f32_conv__ref(const sc_conv_shape *s, float act_min, float act_max, const float *in,
+                      const float *w, const float *bias, float *out, int oy0, int oy1);
+void sc_f32_dwconv__ref(const sc_conv_shape *s, float act_min, float act_max, const float *in,
+                        const float *w, const float *bias, float *out, int oy0, int oy1);
+
+/* The table the network calls through; filled once by sc_kernels_init(). */
+typedef struct sc_kernels {
+    sc_u8_conv_fn u8_conv;
+    sc_u8_dwconv_fn u8_dwconv;
+    sc_f32_conv_fn f32_conv;
+    sc_f32_dwconv_fn f32_dwconv;
+    const char *isa;             /* "ref", "avx2", ... (the best variant in use) */
+} sc_kernels;
+
+/* Fills `k` with the scalar references, then the best variants this CPU runs.
+ * `force_ref` (or env SC_KERNELS=ref, read by the caller) keeps the references. */
+void sc_kernels_init(sc_kernels *k, int force_ref);
+
+#endif

@@ -1,0 +1,290 @@
+#include "core/nn/net.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/log.h"
+#include "core/mem.h"
+
+struct sc_net {
+    int n_tensors, max_tensors;
+    sc_nn_tensor *tensors;
+    int n_layers, max_layers;
+    sc_nn_layer *layers;
+    void **allocs;               /* weight blocks owned by the net */
+    int n_allocs, max_allocs;
+    uint8_t *arena;
+    size_t arena_bytes;
+};
+
+sc_status sc_net_create(int max_tensors, int max_layers, sc_net **out)
+{
+    *out = NULL;
+    sc_net *n = calloc(1, sizeof(*n));
+    if (!n) return SC_E_NOMEM;
+    n->max_tensors = max_tensors;
+    n->max_layers = max_layers;
+    n->max_allocs = 4 * max_layers + 16;
+    n->tensors = calloc((size_t)max_tensors, sizeof(*n->tensors));
+    n->layers = calloc((size_t)max_layers, sizeof(*n->layers));
+    n->allocs = calloc((size_t)n->max_allocs, sizeof(void *));
+    if (!n->tensors || !n->layers || !n->allocs) { sc_net_destroy(n); return SC_E_NOMEM; }
+    *out = n;
+    return SC_OK;
+}
+
+void sc_net_destroy(sc_net *n)
+{
+    if (!n) return;
+    for (int i = 0; i < n->n_allocs; i++) sc_aligned_free(n->allocs[i]);
+    sc_aligned_free(n->arena);
+    free(n->allocs);
+    free(n->layers);
+    free(n->tensors);
+    free(n);
+}
+
+int sc_net_add_tensor(sc_net *n, const sc_nn_tensor *t)
+{
+    if (n->n_tensors >= n->max_tensors) return -1;
+    n->tensors[n->n_tensors] = *t;
+    return n->n_tensors++;
+}
+
+sc_nn_tensor *sc_net_tensor(sc_net *n, int id)
+{
+    SC_ASSERT(id >= 0 && id < n->n_tensors);
+    return &n->tensors[id];
+}
+
+int sc_net_tensor_count(const sc_net *n) { return n->n_tensors; }
+
+sc_nn_layer *sc_net_add_layer(sc_net *n)
+{
+    if (n->n_layers >= n->max_layers) return NULL;
+    sc_nn_layer *l = &n->layers[n->n_layers++];
+    memset(l, 0, sizeof(*l));
+    return l;
+}
+
+int sc_net_layer_count(const sc_net *n) { return n->n_layers; }
+const sc_nn_layer *sc_net_layer(const sc_net *n, int i) { return &n->layers[i]; }
+
+void *sc_net_alloc(sc_net *n, size_t bytes)
+{
+    if (n->n_allocs >= n->max_allocs) return NULL;
+    void *p = sc_aligned_alloc(bytes + SC_OVERREAD);
+    if (!p) return NULL;
+    memset(p, 0, bytes + SC_OVERREAD);
+    n->allocs[n->n_allocs++] = p;
+    return p;
+}
+
+static int root_of(const sc_net *n, int id)
+{
+    int guard = 0;
+    while (n->tensors[id].alias_of >= 0 && guard++ < n->n_tensors) id = n->tensors[id].alias_of;
+    return id;
+}
+
+static void touch(sc_net *n, int id, int layer)
+{
+    sc_nn_tensor *t = &n->tensors[root_of(n, id)];
+    if (layer < t->first) t->first = layer;
+    if (layer > t->last) t->last = layer;
+}
+
+sc_status sc_net_plan(sc_net *n, int input, const int *outputs, int n_outputs)
+{
+    for (int i = 0; i < n->n_tensors; i++) {
+        sc_nn_tensor *t = &n->tensors[i];
+        t->first = INT32_MAX;
+        t->last = -1;
+        if (!sc_mul_size(sc_nn_tensor_elems(t), sc_dtype_size(t->dt), &t->bytes)) return SC_E_RANGE;
+    }
+    for (int li = 0; li < n->n_layers; li++) {
+        const sc_nn_layer *l = &n->layers[li];
+        for (int k = 0; k < l->n_in; k++) touch(n, l->in[k], li);
+        touch(n, l->out, li);
+    }
+    touch(n, input, -1);
+    for (int k = 0; k < n_outputs; k++) touch(n, outputs[k], n->n_layers);
+
+    /* Greedy placement, largest first, at the lowest offset that overlaps no placed tensor
+     * whose lifetime overlaps. */
+    int *order = malloc(sizeof(int) * (size_t)n->n_tensors);
+    int *placed = malloc(sizeof(int) * (size_t)n->n_tensors);
+    if (!order || !placed) { free(order); free(placed); return SC_E_NOMEM; }
+    int n_roots = 0, n_placed = 0;
+    for (int i = 0; i < n->n_tensors; i++)
+        if (n->tensors[i].alias_of < 0 && n->tensors[i].last >= -1 && n->tensors[i].first != INT32_MAX)
+            order[n_roots++] = i;
+    for (int a = 1; a < n_roots; a++) {          /* insertion sort by size, descending */
+        int v = order[a], b = a - 1;
+        while (b >= 0 && n->tensors[order[b]].bytes < n->tensors[v].bytes) { order[b + 1] = order[b]; b--; }
+        order[b + 1] = v;
+    }
+    size_t total = 0;
+    for (int a = 0; a < n_roots; a++) {
+        sc_nn_tensor *t = &n->tensors[order[a]];
+        size_t size = sc_align_up(t->bytes + SC_OVERREAD), off = 0;
+        for (int again = 1; again;) {
+            again = 0;
+            for (int b = 0; b < n_placed; b++) {
+                const sc_nn_tensor *u = &n->tensors[placed[b]];
+                if (u->first > t->last || t->first > u->last) continue;
+                size_t usize = sc_align_up(u->bytes + SC_OVERREAD);
+                if (off < u->offset + usize && u->offset < off + size) { off = u->offset + usize; again = 1; }
+            }
+        }
+        t->offset = off;
+        placed[n_placed++] = order[a];
+        if (off + size > total) total = off + size;
+    }
+    free(order);
+    free(placed);
+    for (int i = 0; i < n->n_tensors; i++)
+        if (n->tensors[i].alias_of >= 0) n->tensors[i].offset = n->tensors[root_of(n, i)].offset;
+
+    sc_aligned_free(n->arena);
+    n->arena = sc_aligned_alloc(total + SC_OVERREAD);
+    if (!n->arena) return SC_E_NOMEM;
+    memset(n->arena, 0, total + SC_OVERREAD);
+    n->arena_bytes = total;
+    return SC_OK;
+}
+
+size_t sc_net_arena_bytes(const sc_net *n) { return n->arena_bytes; }
+void *sc_net_data(sc_net *n, int id) { return n->arena + n->tensors[id].offset; }
+
+/* ---- layer execution ---------------------------------------------------------------- */
+
+typedef struct conv_task {
+    sc_net *net;
+    const sc_nn_layer *l;
+    const sc_kernels *k;
+    int rows_per_task;
+} conv_task;
+
+static void conv_rows(void *ctx, size_t index)
+{
+    const conv_task *t = ctx;
+    const sc_nn_layer *l = t->l;
+    int oy0 = (int)index * t->rows_per_task;
+    int oy1 = SC_MIN(oy0 + t->rows_per_task, l->shape.out_h);
+    const void *in = sc_net_data(t->net, l->in[0]);
+    void *out = sc_net_data(t->net, l->out);
+    int f32 = t->net->tensors[l->out].dt == SC_DT_F32;
+    if (l->type == SC_L_CONV) {
+        if (f32) t->k->f32_conv(&l->shape, l->act_min, l->act_max, in, l->w, l->bias, out, oy0, oy1);
+        else t->k->u8_conv(&l->shape, &l->q, in, l->w, l->bias, out, oy0, oy1);
+    } else {
+        if (f32) t->k->f32_dwconv(&l->shape, l->act_min, l->act_max, in, l->w, l->bias, out, oy0, oy1);
+        else t->k->u8_dwconv(&l->shape, &l->q, in, l->w, l->bias, out, oy0, oy1);
+    }
+}
+
+static void run_conv(sc_net *n, const sc_nn_layer *l, const sc_kernels *k, sc_pool *pool)
+{
+    int threads = sc_pool_threads(pool);
+    int h = l->shape.out_h;
+    /* Enough tasks for balance, but rows of at least a few output pixels' worth of work. */
+    int tasks = threads == 1 ? 1 : SC_MIN(h, threads * 4);
+    conv_task t = { n, l, k, (h + tasks - 1) / tasks };
+    int n_tasks = (h + t.rows_per_task - 1) / t.rows_per_task;
+    sc_pool_parallel(pool, conv_rows, &t, (size_t)n_tasks);
+}
+
+static inline uint8_t clamp_u8(int32_t v, int32_t lo, int32_t hi)
+{
+    return (uint8_t)(v < lo ? lo : v > hi ? hi : v);
+}
+
+static void run_add(sc_net *n, const sc_nn_layer *l)
+{
+    const sc_nn_tensor *a = &n->tensors[l->in[0]], *b = &n->tensors[l->in[1]], *o = &n->tensors[l->out];
+    size_t count = sc_nn_tensor_elems(o);
+    if (o->dt == SC_DT_F32) {
+        const float *x = sc_net_data(n, l->in[0]), *y = sc_net_data(n, l->in[1]);
+        float *z = sc_net_data(n, l->out);
+        for (size_t i = 0; i < count; i++) {
+            float v = x[i] + y[i];
+            z[i] = v < l->act_min ? l->act_min : v > l->act_max ? l->act_max : v;
+        }
+        return;
+    }
+    const uint8_t *x = sc_net_data(n, l->in[0]), *y = sc_net_data(n, l->in[1]);
+    uint8_t *z = sc_net_data(n, l->out);
+    for (size_t i = 0; i < count; i++) {
+        int32_t sx = ((int32_t)x[i] - a->zp) * (1 << 20), sy = ((int32_t)y[i] - b->zp) * (1 << 20);
+        int32_t v = sc_requantize(sx, l->add_mult[0], l->add_shift[0]) +
+                    sc_requantize(sy, l->add_mult[1], l->add_shift[1]);
+        v = sc_requantize(v, l->add_mult[2], l->add_shift[2]) + o->zp;
+        z[i] = clamp_u8(v, l->q.act_min, l->q.act_max);
+    }
+}
+
+static void run_concat(sc_net *n, const sc_nn_layer *l)
+{
+    const sc_nn_tensor *o = &n->tensors[l->out];
+    int dims[3] = { o->h, o->w, o->c };
+    size_t outer = 1, inner = 1;
+    for (int d = 0; d < l->axis; d++) outer *= (size_t)dims[d];
+    for (int d = l->axis + 1; d < 3; d++) inner *= (size_t)dims[d];
+    size_t esz = sc_dtype_size(o->dt), out_row = (size_t)dims[l->axis] * inner;
+    uint8_t *out = sc_net_data(n, l->out);
+    size_t col = 0;
+    for (int k = 0; k < l->n_in; k++) {
+        const sc_nn_tensor *t = &n->tensors[l->in[k]];
+        int tdims[3] = { t->h, t->w, t->c };
+        size_t chunk = (size_t)tdims[l->axis] * inner;
+        const uint8_t *in = sc_net_data(n, l->in[k]);
+        int same = o->dt == SC_DT_F32 || (t->scale == o->scale && t->zp == o->zp);
+        for (size_t r = 0; r < outer; r++) {
+            if (same) {
+                memcpy(out + (r * out_row + col) * esz, in + r * chunk * esz, chunk * esz);
+            } else {
+                /* TFLite's ConcatenationWithScaling: float rescale, round, clamp. */
+                float scale = t->scale / o->scale, bias = -(float)t->zp * scale;
+                for (size_t e = 0; e < chunk; e++) {
+                    int32_t v = (int32_t)roundf((float)in[r * chunk + e] * scale + bias) + o->zp;
+                    out[r * out_row + col + e] = clamp_u8(v, 0, 255);
+                }
+            }
+        }
+        col += chunk;
+    }
+}
+
+static void run_logistic(sc_net *n, const sc_nn_layer *l)
+{
+    size_t count = sc_nn_tensor_elems(&n->tensors[l->out]);
+    if (n->tensors[l->out].dt == SC_DT_F32) {
+        const float *x = sc_net_data(n, l->in[0]);
+        float *y = sc_net_data(n, l->out);
+        for (size_t i = 0; i < count; i++) y[i] = 1.0f / (1.0f + expf(-x[i]));
+        return;
+    }
+    const uint8_t *x = sc_net_data(n, l->in[0]);
+    uint8_t *y = sc_net_data(n, l->out);
+    for (size_t i = 0; i < count; i++) y[i] = l->lut[x[i]];
+}
+
+void sc_net_run_layer(sc_net *n, const sc_kernels *k, sc_pool *pool, int i)
+{
+    const sc_nn_layer *l = &n->layers[i];
+    switch (l->type) {
+    case SC_L_CONV:
+    case SC_L_DWCONV: run_conv(n, l, k, pool); break;
+    case SC_L_ADD: run_add(n, l); break;
+    case SC_L_CONCAT: run_concat(n, l); break;
+    case SC_L_LOGISTIC: run_logistic(n, l); break;
+    case SC_L_RESHAPE: break;   /* an alias: nothing to move */
+    }
+}
+
+void sc_net_run(sc_net *n, const sc_kernels *k, sc_pool *pool)
+{
+    for (int i = 0; i < n->n_layers; i++) sc_net_run_layer(n, k, pool, i);
+}

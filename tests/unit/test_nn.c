@@ -1,0 +1,171 @@
+/* core/nn and the reference kernels: TFLite's fixed-point requantisation, uint8 conv and
+ * depthwise conv against a float64 model of the same arithmetic, arena planning, and
+ * identical results for 1, 2 and 3 threads. */
+#include <stdint.h>
+
+#include "core/kernels/kernels.h"
+#include "core/nn/net.h"
+#include "core/pool.h"
+#include "tests/harness.h"
+
+static uint32_t rng = 12345;
+static uint32_t rnd(void) { rng = rng * 1664525u + 1013904223u; return rng >> 8; }
+
+static void test_requantize(void)
+{
+    /* The multiplier represents real = mult·2^(shift-31); requantize(acc) ≈ round(acc·real). */
+    double reals[] = { 0.000123, 0.0071, 0.25, 0.5, 0.75, 0.9999, 1.0, 1.7, 3.3 };
+    int bad = 0;
+    for (size_t r = 0; r < SC_ARRAY_LEN(reals); r++) {
+        int32_t m, s;
+        sc_quantize_multiplier(reals[r], &m, &s);
+        CHECKF(m >= (1 << 30) && m <= INT32_MAX, "multiplier %d for %g", m, reals[r]);
+        double back = (double)m * ldexp(1.0, s - 31);
+        CHECK_NEAR(back, reals[r], reals[r] * 1e-9);
+        for (int i = 0; i < 2000; i++) {
+            int32_t acc = (int32_t)(rnd() % 200001) - 100000;
+            double want = acc * back;
+            int32_t got = sc_requantize(acc, m, s);
+            /* two roundings (the Q31 product, then the shift) add half a step of the first */
+            if (fabs(got - want) > 0.5 + (s < 0 ? ldexp(0.5, s) : 0) + 1e-9) bad++;
+        }
+    }
+    CHECKF(bad == 0, "%d requantisations off by more than half a step", bad);
+    /* Exact halves: TFLite's doubling high multiply nudges by +2^30 or 1 - 2^30 and then
+     * truncates, so halves round up (toward +inf) in the product. */
+    int32_t m, s;
+    sc_quantize_multiplier(0.5, &m, &s);
+    CHECK_EQ_INT(sc_requantize(3, m, s), 2);
+    CHECK_EQ_INT(sc_requantize(-3, m, s), -1);
+    CHECK_EQ_INT(sc_requantize(1, m, s), 1);
+    CHECK_EQ_INT(sc_requantize(-1, m, s), 0);
+    /* ...while the power-of-two division rounds halves away from zero. */
+    sc_quantize_multiplier(0.25, &m, &s);
+    CHECK_EQ_INT(s, -1);
+    CHECK_EQ_INT(sc_requantize(6, m, s), 2);
+    CHECK_EQ_INT(sc_requantize(-6, m, s), -2);
+    sc_quantize_multiplier(0.0, &m, &s);
+    CHECK_EQ_INT(m, 0);
+}
+
+/* float64 model: dequantise, accumulate, divide by the output scale, round, clamp. */
+static void check_conv(int depthwise, int in_h, int in_w, int in_c, int out_c, int k, int stride)
+{
+    sc_conv_shape s = { in_h, in_w, in_c, 0, 0, depthwise ? in_c : out_c, k, k, stride, stride, 1, 1, 0, 0 };
+    s.out_h = (in_h + stride - 1) / stride;
+    s.out_w = (in_w + stride - 1) / stride;
+    int pad_h = SC_MAX((s.out_h - 1) * stride + k - in_h, 0), pad_w = SC_MAX((s.out_w - 1) * stride + k - in_w, 0);
+    s.pad_top = pad_h / 2;
+    s.pad_left = pad_w / 2;
+    size_t n_in = (size_t)in_h * in_w * in_c, n_out = (size_t)s.out_h * s.out_w * s.out_c;
+    size_t n_w = depthwise ? (size_t)k * k * in_c : (size_t)s.out_c * k * k * in_c;
+    uint8_t *in = malloc(n_in), *w = malloc(n_w), *out = malloc(n_out);
+    int32_t *bias = malloc(sizeof(int32_t) * (size_t)s.out_c);
+    for (size_t i = 0; i < n_in; i++) in[i] = (uint8_t)rnd();
+    for (size_t i = 0; i < n_w; i++) w[i] = (uint8_t)rnd();
+    for (int i = 0; i < s.out_c; i++) bias[i] = (int32_t)(rnd() % 20001) - 10000;
+    float in_scale = 0.02f, w_scale = 0.005f, out_scale = 0.05f;
+    sc_requant q = { 128, 120, 10, 0, 0, 10, 250 };
+    double real = (double)(in_scale * w_scale) / out_scale;
+    sc_quantize_multiplier(real, &q.mult, &q.shift);
+    if (depthwise) sc_u8_dwconv__ref(&s, &q, in, w, bias, out, 0, s.out_h);
+    else sc_u8_conv__ref(&s, &q, in, w, bias, out, 0, s.out_h);
+    int bad = 0;
+    for (int oy = 0; oy < s.out_h; oy++)
+        for (int ox = 0; ox < s.out_w; ox++)
+            for (int oc = 0; oc < s.out_c; oc++) {
+                double acc = bias[oc];
+                for (int ky = 0; ky < k; ky++)
+                    for (int kx = 0; kx < k; kx++) {
+                        int iy = oy * stride - s.pad_top + ky, ix = ox * stride - s.pad_left + kx;
+                        if (iy < 0 || ix < 0 || iy >= in_h || ix >= in_w) continue;
+                        if (depthwise)
+                            acc += (in[((size_t)iy * in_w + ix) * in_c + oc] - 128.0) * (w[((size_t)ky * k + kx) * in_c + oc] - 120.0);
+                        else
+                            for (int ic = 0; ic < in_c; ic++)
+                                acc += (in[((size_t)iy * in_w + ix) * in_c + ic] - 128.0) *
+                                       (w[(((size_t)oc * k + ky) * k + kx) * in_c + ic] - 120.0);
+                    }
+                double v = round(acc * real) + 10;
+                v = v < 10 ? 10 : v > 250 ? 250 : v;
+                int got = out[((size_t)oy * s.out_w + ox) * s.out_c + oc];
+                if (fabs(got - v) > 1) bad++;   /* fixed point vs float64 may differ at ties */
+            }
+    CHECKF(bad == 0, "%s %dx%dx%d k%d s%d: %d outputs differ by more than 1",
+           depthwise ? "dwconv" : "conv", in_h, in_w, in_c, k, stride, bad);
+    free(in); free(w); free(out); free(bias);
+}
+
+/* A 3-layer net (conv s2 → dwconv → conv 1x1) run with 1, 2, 3 threads: identical bytes. */
+static void test_threads_identical(void)
+{
+    uint8_t *results[3] = { 0 };
+    size_t bytes = 0;
+    for (int t = 1; t <= 3; t++) {
+        sc_net *net = NULL;
+        CHECK(sc_net_create(8, 8, &net) == SC_OK);
+        sc_nn_tensor tt = { .dt = SC_DT_U8, .h = 37, .w = 41, .c = 5, .scale = 0.02f, .zp = 128, .alias_of = -1 };
+        int x = sc_net_add_tensor(net, &tt);
+        int prev = x, cin = 5, h = 37, w = 41;
+        for (int li = 0; li < 3; li++) {
+            sc_nn_layer *l = sc_net_add_layer(net);
+            int dw = li == 1, k = li == 2 ? 1 : 3, stride = li == 0 ? 2 : 1, cout = dw ? cin : 13 + li;
+            l->type = dw ? SC_L_DWCONV : SC_L_CONV;
+            sc_conv_shape s = { h, w, cin, (h + stride - 1) / stride, (w + stride - 1) / stride, cout, k, k, stride, stride, 1, 1, k / 2, k / 2 };
+            l->shape = s;
+            l->q = (sc_requant){ 128, 127, 0, 0, 0, 0, 255 };
+            sc_quantize_multiplier(0.02 * 0.01 / 0.03, &l->q.mult, &l->q.shift);
+            size_t nw = dw ? (size_t)9 * cin : (size_t)cout * k * k * cin;
+            rng = 99 + (uint32_t)li;
+            uint8_t *wt = sc_net_alloc(net, nw);
+            for (size_t i = 0; i < nw; i++) wt[i] = (uint8_t)rnd();
+            l->w = wt;
+            l->bias = sc_net_alloc(net, sizeof(int32_t) * (size_t)cout);
+            tt.h = s.out_h; tt.w = s.out_w; tt.c = cout; tt.scale = 0.03f; tt.zp = 0;
+            l->n_in = 1;
+            l->in[0] = prev;
+            l->out = prev = sc_net_add_tensor(net, &tt);
+            h = s.out_h; w = s.out_w; cin = cout;
+        }
+        CHECK(sc_net_plan(net, x, &prev, 1) == SC_OK);
+        rng = 7;
+        uint8_t *in = sc_net_data(net, x);
+        for (size_t i = 0; i < (size_t)37 * 41 * 5; i++) in[i] = (uint8_t)rnd();
+        sc_pool *pool = NULL;
+        CHECK(sc_pool_create(t, &pool) == SC_OK);
+        sc_kernels k;
+        sc_kernels_init(&k, 1);
+        sc_net_run(net, &k, pool);
+        bytes = sc_nn_tensor_elems(sc_net_tensor(net, prev));
+        results[t - 1] = malloc(bytes);
+        memcpy(results[t - 1], sc_net_data(net, prev), bytes);
+        /* The planner must not place a layer's output over its live input. */
+        for (int li = 0; li < sc_net_layer_count(net); li++) {
+            const sc_nn_layer *l = sc_net_layer(net, li);
+            const sc_nn_tensor *a = sc_net_tensor(net, l->in[0]), *b = sc_net_tensor(net, l->out);
+            CHECK(a->offset + a->bytes <= b->offset || b->offset + b->bytes <= a->offset);
+        }
+        sc_pool_destroy(pool);
+        sc_net_destroy(net);
+    }
+    CHECK(memcmp(results[0], results[1], bytes) == 0);
+    CHECK(memcmp(results[0], results[2], bytes) == 0);
+    int nonconst = 0;
+    for (size_t i = 1; i < bytes; i++) nonconst |= results[0][i] != results[0][0];
+    CHECK(nonconst);   /* a net that outputs a constant would pass the equality trivially */
+    for (int t = 0; t < 3; t++) free(results[t]);
+}
+
+int main(void)
+{
+    test_requantize();
+    int shapes[][4] = { { 1, 1, 1, 1 }, { 5, 7, 3, 8 }, { 9, 9, 8, 4 }, { 19, 19, 17, 9 }, { 8, 3, 33, 2 } };
+    for (size_t i = 0; i < SC_ARRAY_LEN(shapes); i++)
+        for (int stride = 1; stride <= 2; stride++) {
+            check_conv(0, shapes[i][0], shapes[i][1], shapes[i][2], shapes[i][3], 3, stride);
+            check_conv(0, shapes[i][0], shapes[i][1], shapes[i][2], shapes[i][3], 1, stride);
+            check_conv(1, shapes[i][0], shapes[i][1], shapes[i][2], 0, 3, stride);
+        }
+    test_threads_identical();
+    return sc_test_finish();
+}
