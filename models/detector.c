@@ -461,6 +461,19 @@ static sc_status setup_anchors(sc_detector *d, builder *b, int file_size)
     sc_status st = sc_ssd_anchors_generate(&cfg, b->fm_h, b->fm_w, d->anchors, d->n_anchors, &n);
     if (st || n != d->n_anchors)
         return fail(b, st ? st : SC_E_FORMAT, b->pp_op, "generated %d anchors for %d box predictions", n, d->n_anchors);
+    /* The network was trained at file_size: its box regressions are relative to an anchor's
+     * size in pixels, which the convolutions see. Running it at another size (rho), keep the
+     * anchors' pixel sizes (scale the normalised h and w by file_size / input_size) and put
+     * their centres on the new grid. With the plain normalised rules every box shrinks by rho
+     * (measured in tests/model/test_detect_cli.py; SC_ANCHORS_PLAIN=1 turns this off). */
+    const char *plain = getenv("SC_ANCHORS_PLAIN");
+    if (!(plain && plain[0] == '1')) {
+        float k = (float)file_size / (float)d->input_size;
+        for (int i = 0; i < n; i++) {
+            d->anchors[i].h *= k;
+            d->anchors[i].w *= k;
+        }
+    }
     return SC_OK;
 }
 
