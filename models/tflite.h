@@ -6,7 +6,8 @@
  * turning it into a runnable network is models/detector.c's job.
  *
  * Errors: SC_E_FORMAT for a truncated or corrupt file, SC_E_UNSUPPORTED for a well-formed file
- * using something we do not implement (more than one subgraph, per-channel quantisation...).
+ * using something we do not implement (more than one subgraph, per-channel quantisation, sparse
+ * tensors, dynamic (-1) dimensions, schema versions other than 3...).
  * On failure, `err` receives one line naming what and where, e.g.
  *   "operator 12 (CONV_2D): input 1 is tensor 300, but the subgraph has 176 tensors". */
 #ifndef SC_MODELS_TFLITE_H
