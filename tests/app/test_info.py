@@ -193,7 +193,7 @@ def test_usage():
         check("ssdcam: error: info:" in err, f"{args}: message on stderr, got {err!r}")
         check(out == "", f"{args}: nothing on stdout")
     rc, out, err = run("model.tflite")
-    check(rc == 1 and "info for model files: not yet implemented" in err, f"model hook: {rc} {err!r}")
+    check(rc == 3 and "model.tflite" in err and out == "", f"missing model file: exit 3 naming it: {rc} {err!r}")
 
 
 if __name__ == "__main__":
