@@ -106,7 +106,7 @@ sc_status sc_pool_create(int n_threads, sc_pool **out)
             }
             p->n_started++;
             char name[16];
-            snprintf(name, sizeof(name), "sc-pool-%d", (i + 1) % 1000);
+            snprintf(name, sizeof(name), "sc-pool-%u", (unsigned)(i + 1) % 1000u);
             pthread_setname_np(p->threads[i], name);
         }
         pthread_sigmask(SIG_SETMASK, &old, NULL);

@@ -94,6 +94,10 @@ static void act_range_f32(int act, const sc_tfl_tensor *out, float *lo, float *h
     *hi = z;
 }
 
+/* A requantisation multiplier our fixed-point form can hold (shift <= 30), from positive,
+ * finite scales: anything else comes from a corrupt file. */
+static int valid_multiplier(double real) { return isfinite(real) && real > 1e-30 && real < 1e9; }
+
 static int new_tensor(builder *b, int tfl_index, int h, int w, int c)
 {
     const sc_tfl_tensor *src = &b->m->tensors[tfl_index];
@@ -218,6 +222,9 @@ static sc_status build_conv(builder *b, int op, int depthwise)
         l->q.out_zp = ot->zero_point;
         /* As TFLite: the input·filter scale product in float, the division in double. */
         double real = (double)(it->scale * wt->scale) / (double)ot->scale;
+        if (!valid_multiplier(real))
+            return fail(b, SC_E_FORMAT, op, "requantisation scale %g (input %g × filter %g / output %g) is out of range",
+                        real, it->scale, wt->scale, ot->scale);
         sc_quantize_multiplier(real, &l->q.mult, &l->q.shift);
         act_range_u8(o->activation, ot->scale, ot->zero_point, &l->q.act_min, &l->q.act_max);
     } else {
@@ -391,6 +398,9 @@ static sc_status build_add(builder *b, int op)
     if (sc_net_tensor(b->net, y)->dt == SC_DT_U8) {
         /* TFLite's uint8 ADD: inputs scaled to 2·max(scale) with a left shift of 20. */
         double twice_max = 2.0 * fmax(a.scale, c.scale);
+        if (!valid_multiplier(a.scale / twice_max) || !valid_multiplier(c.scale / twice_max) ||
+            !valid_multiplier(twice_max / ((1 << 20) * (double)ot->scale)))
+            return fail(b, SC_E_FORMAT, op, "input or output scales out of range (%g, %g, %g)", a.scale, c.scale, ot->scale);
         sc_quantize_multiplier(a.scale / twice_max, &l->add_mult[0], &l->add_shift[0]);
         sc_quantize_multiplier(c.scale / twice_max, &l->add_mult[1], &l->add_shift[1]);
         sc_quantize_multiplier(twice_max / ((1 << 20) * (double)ot->scale), &l->add_mult[2], &l->add_shift[2]);

@@ -1,0 +1,113 @@
+#!/usr/bin/env bash
+# scripts/test.sh — set up (packages, models, demo photos: scripts/setup.sh), then build and run
+# the test suites in several configurations, each in its own build dir (kept and reused):
+#
+#   name    build dir            compiler  options                                   suites
+#   gcc     build-test-gcc       gcc       debugoptimized                            all
+#   asan    build-test-asan      gcc       + -Db_sanitize=address,undefined          all but scripts
+#   clang   build-test-clang     clang     debugoptimized                            unit
+#   nosimd  build-test-nosimd    gcc       + -Dsimd=disabled -Ddisplay=disabled      unit, model
+#
+# Suites that have no tests yet are left out. Prints each configuration's meson summary, then
+# one line per configuration and a last line "N passed, N failed" (N counts test programs over
+# all configurations; a configuration that fails to build counts as one failure). Exit status
+# is non-zero when anything failed.
+#
+# usage: scripts/test.sh [--only NAME]... [SETUP-OPTION...]
+#   --only NAME   run only that configuration (repeatable), e.g. --only gcc for a quick check
+#   --mirror DIR, --demo-mirror DIR, --offline, --no-apt: passed to scripts/setup.sh
+set -euo pipefail
+# shellcheck source=scripts/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+cd "$SC_ROOT"
+
+t_start=$SECONDS
+only=()
+setup_args=(--no-build)
+while (($#)); do
+    case $1 in
+        --only) only+=("${2:?--only needs a configuration name}"); shift 2 ;;
+        --mirror|--demo-mirror) setup_args+=("$1" "${2:?$1 needs a directory}"); shift 2 ;;
+        --offline|--no-apt) setup_args+=("$1"); shift ;;
+        -h|--help) sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "$0"; exit 0 ;;
+        *) sc_die "test.sh: unknown argument '$1' (try --help)" ;;
+    esac
+done
+
+# name | CC | suites ("*" = all, "*-X" = all but X, else a comma list) | meson options | timeout multiplier
+configs=(
+    "gcc|gcc|*|-Dbuildtype=debugoptimized|1"
+    "asan|gcc|*-scripts|-Dbuildtype=debugoptimized -Db_sanitize=address,undefined|3"
+    "clang|clang|unit|-Dbuildtype=debugoptimized|1"
+    "nosimd|gcc|unit,model|-Dbuildtype=debugoptimized -Dsimd=disabled -Ddisplay=disabled|1"
+)
+
+./scripts/setup.sh "${setup_args[@]}"
+t_setup=$((SECONDS - t_start))
+
+total_pass=0 total_fail=0 total_skip=0
+summary=()
+
+# run_config NAME CC SUITES OPTIONS MULT: build and test one configuration, add to the totals.
+run_config() {
+    local name=$1 cc=$2 suites=$3 opts=$4 mult=$5 dir=build-test-$1 t0=$SECONDS
+    local args=() present=() s rc=0 log pass fail skip
+    echo
+    echo "======== $name: CC=$cc $opts; suites: $suites"
+    # shellcheck disable=SC2086  # opts is a list of options
+    if ! CC=$cc sc_meson_configure "$dir" $opts || ! ninja -C "$dir"; then
+        echo "$name: BUILD FAILED"
+        total_fail=$((total_fail + 1))
+        summary+=("$(printf '%-7s build failed (%d s)' "$name" $((SECONDS - t0)))")
+        return
+    fi
+    mapfile -t present < <(meson test -C "$dir" --no-rebuild --list 2>/dev/null |
+        sed -n 's|^[^:]*:\([^ ]*\) / .*|\1|p' | tr '+' '\n' | sort -u)
+    case $suites in
+        '*') ;;
+        '*-'*) args+=(--no-suite "${suites#\*-}") ;;
+        *)
+            for s in ${suites//,/ }; do
+                if printf '%s\n' "${present[@]}" | grep -qx -- "$s"; then
+                    args+=(--suite "$s")
+                else
+                    echo "($name: suite '$s' has no tests yet)"
+                fi
+            done
+            if ((${#args[@]} == 0)); then
+                summary+=("$(printf '%-7s no tests in %s yet' "$name" "$suites")")
+                return
+            fi
+            ;;
+    esac
+    log=$dir/meson-logs/testlog.json
+    rm -f -- "$log"
+    meson test -C "$dir" --no-rebuild --print-errorlogs --timeout-multiplier "$mult" "${args[@]}" || rc=$?
+    pass=0 fail=0 skip=0
+    if [[ -f $log ]]; then
+        pass=$(grep -cE '"result": "(OK|EXPECTEDFAIL)"' "$log" || true)
+        skip=$(grep -c '"result": "SKIP"' "$log" || true)
+        fail=$(grep -cvE '"result": "(OK|EXPECTEDFAIL|SKIP)"' "$log" || true)
+    fi
+    if ((rc != 0 && fail == 0)); then
+        echo "$name: meson test exited with $rc"
+        fail=1
+    fi
+    total_pass=$((total_pass + pass)) total_fail=$((total_fail + fail)) total_skip=$((total_skip + skip))
+    summary+=("$(printf '%-7s %d ok, %d failed, %d skipped (%d s)' "$name" "$pass" "$fail" "$skip" $((SECONDS - t0)))")
+}
+
+for c in "${configs[@]}"; do
+    IFS='|' read -r name cc suites opts mult <<<"$c"
+    if ((${#only[@]})) && ! printf '%s\n' "${only[@]}" | grep -qx -- "$name"; then
+        continue
+    fi
+    run_config "$name" "$cc" "$suites" "$opts" "$mult"
+done
+
+echo
+echo "======== summary (set-up ${t_setup} s, total $((SECONDS - t_start)) s)"
+printf '%s\n' "${summary[@]}"
+((total_skip == 0)) || echo "($total_skip skipped)"
+echo "$total_pass passed, $total_fail failed"
+((total_fail == 0))
