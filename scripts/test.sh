@@ -42,6 +42,10 @@ configs=(
     "nosimd|gcc|unit,model|-Dbuildtype=debugoptimized -Dsimd=disabled -Ddisplay=disabled|1"
 )
 
+for n in "${only[@]}"; do
+    printf '%s\n' "${configs[@]}" | grep -q "^$n|" || sc_die "test.sh: no configuration named '$n' (gcc, asan, clang, nosimd)"
+done
+
 ./scripts/setup.sh "${setup_args[@]}"
 t_setup=$((SECONDS - t_start))
 
