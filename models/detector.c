@@ -35,6 +35,7 @@ struct sc_detector {
 typedef struct builder {
     const sc_tflite_model *m;
     sc_net *net;
+    const sc_kernels *kernels;   /* the table the net will run with: picks packed layouts */
     int use_float;
     int *map;                    /* tflite tensor index → our tensor id (-1) */
     char *err;
@@ -248,6 +249,8 @@ static sc_status build_conv(builder *b, int op, int depthwise)
         l->bias = bias;
         act_range_f32(o->activation, ot, &l->act_min, &l->act_max);
     }
+    if ((st = sc_net_pack_conv(b->net, l, b->kernels)))
+        return fail(b, st, op, "out of memory for packed weights");
     return SC_OK;
 }
 
@@ -533,6 +536,17 @@ sc_status sc_detector_create(const sc_detector_cfg *cfg, sc_detector **out, char
     d->in_zp = it->quantized ? it->zero_point : 0;
     if (it->type == SC_TFL_FLOAT32) d->use_float = b.use_float = 1;
 
+    /* The kernels first: conv weights are packed for them as the layers are built. */
+    const char *env = getenv("SC_KERNELS");
+    if (cfg->force_ref || (env && !strcmp(env, "ref"))) {
+        sc_kernels_init(&d->kernels, 1);
+    } else if (env && *env && sc_kernels_init_isa(&d->kernels, env) == 0) {
+        sc_log_info("kernels: %s (SC_KERNELS)", env);
+    } else {
+        if (env && *env) sc_log_warn("SC_KERNELS=%s: unknown or unsupported here, using the best available", env);
+        sc_kernels_init(&d->kernels, 0);
+    }
+    b.kernels = &d->kernels;
     st = sc_net_create(m->n_tensors + 8, m->n_ops + 8, &d->net);
     if (st) goto done;
     b.net = d->net;
@@ -621,8 +635,6 @@ sc_status sc_detector_create(const sc_detector_cfg *cfg, sc_detector **out, char
         snprintf(err, errlen, "starting %d worker threads: %s", threads, sc_status_str(st));
         goto done;
     }
-    const char *env = getenv("SC_KERNELS");
-    sc_kernels_init(&d->kernels, cfg->force_ref || (env && !strcmp(env, "ref")));
 
 done:
     free(b.map);

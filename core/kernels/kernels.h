@@ -89,17 +89,85 @@ void sc_f32_conv__ref(const sc_conv_shape *s, float act_min, float act_max, cons
 void sc_f32_dwconv__ref(const sc_conv_shape *s, float act_min, float act_max, const float *in,
                         const float *w, const float *bias, float *out, int oy0, int oy1);
 
+/* ---- Packed kernels ---------------------------------------------------------------------
+ *
+ * The fast kernels read weights packed once at load by the sc_*_pack() functions below, into
+ * a layout shared by every ISA variant (portable C, AVX2, AVX-512, NEON): a net packed once
+ * runs with any table that has the packed kernels. A pack function returns the packed size
+ * in bytes when `dst` is NULL, fills `dst` (64-byte aligned, that many bytes) otherwise, and
+ * returns 0 when the layer cannot use the packed kernel (the caller then keeps the reference
+ * kernel and layout). The packed block holds the weights and the (folded) bias; `q` or the
+ * clamp are still passed at run time and must be the ones given to the pack.
+ *
+ * gemmconv: any full convolution as a GEMM [pixels × K]·[K × out_c] with K = k_h·k_w·in_c.
+ *   A 1×1, stride-1, unpadded conv multiplies the input rows directly; other shapes gather
+ *   each pixel's K inputs (im2col) into a bounded stack buffer first. uint8 weights become
+ *   int8 w − c (c = w_zp when that fits, else 128) for u8×s8 dot products of 4, and
+ *   Σ(x − x_zp)(w − w_zp) = Σ x·(w − c) + (c − w_zp)·Σx − x_zp·Σ(w − w_zp): the last term
+ *   is folded into the bias, the middle one uses each pixel's Σx. Exact in int32.
+ * dwconv3x3: depthwise 3×3, dilation 1, any stride and padding; uint8 weights become int16
+ *   w − w_zp, and padding taps read x_zp (uint8) or 0 (f32), which contribute nothing, so
+ *   the bias folds x_zp·Σ(w − w_zp) for every pixel alike.
+ *
+ * Kernels may read up to SC_OVERREAD bytes past the end of `in` (never write past `out`'s
+ * row range); the requantisation is bit-exact with the references, f32 results agree within
+ * rounding (FMA). Results never depend on the row split. */
+typedef void (*sc_u8_packed_fn)(const sc_conv_shape *s, const sc_requant *q, const uint8_t *in,
+                                const void *packed, uint8_t *out, int oy0, int oy1);
+typedef void (*sc_f32_packed_fn)(const sc_conv_shape *s, float act_min, float act_max,
+                                 const float *in, const void *packed, float *out, int oy0, int oy1);
+
+/* Shape tests: which packed kernel a layer can use. */
+int sc_conv_is_pointwise(const sc_conv_shape *s);   /* 1×1, stride 1, no padding */
+int sc_conv_is_dw3x3(const sc_conv_shape *s);       /* 3×3, dilation 1 (depthwise layers) */
+
+/* `w` and `bias` in the reference layouts above; `bias` may be NULL (zero). */
+size_t sc_u8_gemmconv_pack(const sc_conv_shape *s, const sc_requant *q, const uint8_t *w,
+                           const int32_t *bias, void *dst);
+size_t sc_u8_dwconv3x3_pack(const sc_conv_shape *s, const sc_requant *q, const uint8_t *w,
+                            const int32_t *bias, void *dst);
+size_t sc_f32_gemmconv_pack(const sc_conv_shape *s, const float *w, const float *bias, void *dst);
+size_t sc_f32_dwconv3x3_pack(const sc_conv_shape *s, const float *w, const float *bias, void *dst);
+
+/* Variants: __portable (plain C that compilers vectorise), __avx2 (AVX2+FMA), __avx512
+ * (AVX-512 F/BW/VL + VNNI), __neon. */
+#define SC_DECLARE_PACKED_KERNELS(isa) \
+    void sc_u8_gemmconv__##isa(const sc_conv_shape *s, const sc_requant *q, const uint8_t *in, \
+                               const void *packed, uint8_t *out, int oy0, int oy1); \
+    void sc_u8_dwconv3x3__##isa(const sc_conv_shape *s, const sc_requant *q, const uint8_t *in, \
+                                const void *packed, uint8_t *out, int oy0, int oy1); \
+    void sc_f32_gemmconv__##isa(const sc_conv_shape *s, float act_min, float act_max, const float *in, \
+                                const void *packed, float *out, int oy0, int oy1); \
+    void sc_f32_dwconv3x3__##isa(const sc_conv_shape *s, float act_min, float act_max, const float *in, \
+                                 const void *packed, float *out, int oy0, int oy1);
+SC_DECLARE_PACKED_KERNELS(portable)
+SC_DECLARE_PACKED_KERNELS(avx2)
+SC_DECLARE_PACKED_KERNELS(avx512)
+SC_DECLARE_PACKED_KERNELS(neon)
+
 /* The table the network calls through; filled once by sc_kernels_init(). */
 typedef struct sc_kernels {
-    sc_u8_conv_fn u8_conv;
+    sc_u8_conv_fn u8_conv;       /* reference layout, any shape */
     sc_u8_dwconv_fn u8_dwconv;
     sc_f32_conv_fn f32_conv;
     sc_f32_dwconv_fn f32_dwconv;
-    const char *isa;             /* "ref", "avx2", ... (the best variant in use) */
+    sc_u8_packed_fn u8_gemmconv; /* packed layouts; NULL with the references only */
+    sc_u8_packed_fn u8_dwconv3x3;
+    sc_f32_packed_fn f32_gemmconv;
+    sc_f32_packed_fn f32_dwconv3x3;
+    const char *isa;             /* "ref", "portable", "avx2", "avx512", "neon" */
 } sc_kernels;
 
 /* Fills `k` with the scalar references, then the best variants this CPU runs.
  * `force_ref` (or env SC_KERNELS=ref, read by the caller) keeps the references. */
 void sc_kernels_init(sc_kernels *k, int force_ref);
+
+/* Fills `k` with one level: "ref", "portable", "avx2", "avx512" or "neon" (for tests and
+ * benchmarks). Returns 0, or -1 (k untouched) when the level is unknown, not compiled in,
+ * or not supported by this CPU. */
+int sc_kernels_init_isa(sc_kernels *k, const char *isa);
+
+/* 1 when this build and CPU can run the level (same names as above). */
+int sc_kernels_isa_supported(const char *isa);
 
 #endif

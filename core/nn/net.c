@@ -155,6 +155,35 @@ sc_status sc_net_plan(sc_net *n, int input, const int *outputs, int n_outputs)
     return SC_OK;
 }
 
+/* Packs layer l for its packed kernel into dst, or returns the bytes needed (dst NULL);
+ * 0 when the layer cannot use it. */
+static size_t pack_layer(const sc_nn_layer *l, int f32, int dw, void *dst)
+{
+    if (f32) return dw ? sc_f32_dwconv3x3_pack(&l->shape, l->w, l->bias, dst)
+                       : sc_f32_gemmconv_pack(&l->shape, l->w, l->bias, dst);
+    return dw ? sc_u8_dwconv3x3_pack(&l->shape, &l->q, l->w, l->bias, dst)
+              : sc_u8_gemmconv_pack(&l->shape, &l->q, l->w, l->bias, dst);
+}
+
+sc_status sc_net_pack_conv(sc_net *n, sc_nn_layer *l, const sc_kernels *k)
+{
+    l->packing = SC_PACK_NONE;
+    l->packed = NULL;
+    if (l->type != SC_L_CONV && l->type != SC_L_DWCONV) return SC_OK;
+    int f32 = n->tensors[l->out].dt == SC_DT_F32, dw = l->type == SC_L_DWCONV;
+    int have = f32 ? (dw ? k->f32_dwconv3x3 != NULL : k->f32_gemmconv != NULL)
+                   : (dw ? k->u8_dwconv3x3 != NULL : k->u8_gemmconv != NULL);
+    if (!have || (dw && !sc_conv_is_dw3x3(&l->shape))) return SC_OK;
+    size_t bytes = pack_layer(l, f32, dw, NULL);
+    if (!bytes) return SC_OK;   /* this layer stays with the reference kernel */
+    void *dst = sc_net_alloc(n, bytes);
+    if (!dst) return SC_E_NOMEM;
+    pack_layer(l, f32, dw, dst);
+    l->packed = dst;
+    l->packing = dw ? SC_PACK_DW3X3 : SC_PACK_GEMM;
+    return SC_OK;
+}
+
 size_t sc_net_arena_bytes(const sc_net *n) { return n->arena_bytes; }
 void *sc_net_data(sc_net *n, int id) { return n->arena + n->tensors[id].offset; }
 
@@ -176,7 +205,14 @@ static void conv_rows(void *ctx, size_t index)
     const void *in = sc_net_data(t->net, l->in[0]);
     void *out = sc_net_data(t->net, l->out);
     int f32 = t->net->tensors[l->out].dt == SC_DT_F32;
-    if (l->type == SC_L_CONV) {
+    const sc_kernels *k = t->k;
+    if (l->packing == SC_PACK_GEMM && (f32 ? k->f32_gemmconv != NULL : k->u8_gemmconv != NULL)) {
+        if (f32) k->f32_gemmconv(&l->shape, l->act_min, l->act_max, in, l->packed, out, oy0, oy1);
+        else k->u8_gemmconv(&l->shape, &l->q, in, l->packed, out, oy0, oy1);
+    } else if (l->packing == SC_PACK_DW3X3 && (f32 ? k->f32_dwconv3x3 != NULL : k->u8_dwconv3x3 != NULL)) {
+        if (f32) k->f32_dwconv3x3(&l->shape, l->act_min, l->act_max, in, l->packed, out, oy0, oy1);
+        else k->u8_dwconv3x3(&l->shape, &l->q, in, l->packed, out, oy0, oy1);
+    } else if (l->type == SC_L_CONV) {
         if (f32) t->k->f32_conv(&l->shape, l->act_min, l->act_max, in, l->w, l->bias, out, oy0, oy1);
         else t->k->u8_conv(&l->shape, &l->q, in, l->w, l->bias, out, oy0, oy1);
     } else {

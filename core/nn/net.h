@@ -41,6 +41,9 @@ typedef enum sc_layer_type {
 
 #define SC_NN_MAX_IN 8
 
+/* A conv layer's packed form (core/kernels/kernels.h): none, gemmconv or dwconv3x3. */
+typedef enum sc_conv_packing { SC_PACK_NONE = 0, SC_PACK_GEMM, SC_PACK_DW3X3 } sc_conv_packing;
+
 typedef struct sc_nn_layer {
     sc_layer_type type;
     int n_in;
@@ -49,8 +52,10 @@ typedef struct sc_nn_layer {
     /* conv / depthwise */
     sc_conv_shape shape;
     sc_requant q;                /* uint8 */
-    const void *w;               /* uint8 or f32 weights in the kernel's layout; owned by the net */
+    const void *w;               /* uint8 or f32 weights in the reference layout; owned by the net */
     const void *bias;            /* int32 or f32; owned by the net */
+    sc_conv_packing packing;     /* set by sc_net_pack_conv: which packed kernel may run it */
+    const void *packed;          /* the packed weights (NULL: reference kernels only) */
     float act_min, act_max;      /* f32 clamp */
     /* add (uint8): TFLite's scheme with a left shift of 20 */
     int32_t add_mult[3], add_shift[3];
@@ -78,6 +83,13 @@ int sc_net_layer_count(const sc_net *net);
 const sc_nn_layer *sc_net_layer(const sc_net *net, int i);
 /* Memory owned by the net (64-byte aligned, zeroed), freed with it. NULL on failure. */
 void *sc_net_alloc(sc_net *net, size_t bytes);
+
+/* Packs a conv or depthwise layer whose l->w / l->bias (reference layouts), shape, q or
+ * clamp and output tensor are set, for the packed kernels when its shape has one and `k` provides it (the
+ * layouts are the same for every ISA). The reference weights are kept: a table without
+ * packed kernels (SC_KERNELS=ref) still runs the layer. Returns SC_OK (also when nothing is
+ * packed) or SC_E_NOMEM. */
+sc_status sc_net_pack_conv(sc_net *net, sc_nn_layer *l, const sc_kernels *k);
 
 /* Marks the graph's input and outputs (kept alive to the end), plans and allocates the arena. */
 sc_status sc_net_plan(sc_net *net, int input, const int *outputs, int n_outputs);

@@ -100,64 +100,106 @@ static void check_conv(int depthwise, int in_h, int in_w, int in_c, int out_c, i
     free(in); free(w); free(out); free(bias);
 }
 
-/* A 3-layer net (conv s2 → dwconv → conv 1x1) run with 1, 2, 3 threads: identical bytes. */
-static void test_threads_identical(void)
+/* A 3-layer net (conv s2 → dwconv → conv 1x1), uint8 or f32, run with the kernels of level
+ * `isa` (packed for it when it has packed kernels) and `threads` threads. Returns the output
+ * bytes (malloc'd) or NULL when the level is not supported here. */
+static uint8_t *run_small_net(const char *isa, int f32, int threads, size_t *bytes)
 {
-    uint8_t *results[3] = { 0 };
-    size_t bytes = 0;
-    for (int t = 1; t <= 3; t++) {
-        sc_net *net = NULL;
-        CHECK(sc_net_create(8, 8, &net) == SC_OK);
-        sc_nn_tensor tt = { .dt = SC_DT_U8, .h = 37, .w = 41, .c = 5, .scale = 0.02f, .zp = 128, .alias_of = -1 };
-        int x = sc_net_add_tensor(net, &tt);
-        int prev = x, cin = 5, h = 37, w = 41;
-        for (int li = 0; li < 3; li++) {
-            sc_nn_layer *l = sc_net_add_layer(net);
-            int dw = li == 1, k = li == 2 ? 1 : 3, stride = li == 0 ? 2 : 1, cout = dw ? cin : 13 + li;
-            l->type = dw ? SC_L_DWCONV : SC_L_CONV;
-            sc_conv_shape s = { h, w, cin, (h + stride - 1) / stride, (w + stride - 1) / stride, cout, k, k, stride, stride, 1, 1, k / 2, k / 2 };
-            l->shape = s;
-            l->q = (sc_requant){ 128, 127, 0, 0, 0, 0, 255 };
-            sc_quantize_multiplier(0.02 * 0.01 / 0.03, &l->q.mult, &l->q.shift);
-            size_t nw = dw ? (size_t)9 * cin : (size_t)cout * k * k * cin;
-            rng = 99 + (uint32_t)li;
+    sc_kernels k;
+    if (sc_kernels_init_isa(&k, isa) != 0) return NULL;
+    sc_net *net = NULL;
+    CHECK(sc_net_create(8, 8, &net) == SC_OK);
+    sc_dtype dt = f32 ? SC_DT_F32 : SC_DT_U8;
+    sc_nn_tensor tt = { .dt = dt, .h = 37, .w = 41, .c = 5, .scale = 0.02f, .zp = 128, .alias_of = -1 };
+    int x = sc_net_add_tensor(net, &tt);
+    int prev = x, cin = 5, h = 37, w = 41, n_packed = 0;
+    for (int li = 0; li < 3; li++) {
+        sc_nn_layer *l = sc_net_add_layer(net);
+        int dw = li == 1, k_sz = li == 2 ? 1 : 3, stride = li == 0 ? 2 : 1, cout = dw ? cin : 13 + li;
+        l->type = dw ? SC_L_DWCONV : SC_L_CONV;
+        sc_conv_shape s = { h, w, cin, (h + stride - 1) / stride, (w + stride - 1) / stride, cout, k_sz, k_sz, stride, stride, 1, 1, k_sz / 2, k_sz / 2 };
+        l->shape = s;
+        l->q = (sc_requant){ 128, 127, 0, 0, 0, 0, 255 };
+        sc_quantize_multiplier(0.02 * 0.01 / 0.03, &l->q.mult, &l->q.shift);
+        l->act_min = 0.0f;
+        l->act_max = 6.0f;
+        size_t nw = dw ? (size_t)9 * cin : (size_t)cout * k_sz * k_sz * cin;
+        rng = 99 + (uint32_t)li;
+        if (f32) {
+            float *wt = sc_net_alloc(net, nw * sizeof(float)), *bias = sc_net_alloc(net, sizeof(float) * (size_t)cout);
+            for (size_t i = 0; i < nw; i++) wt[i] = (float)((int)(rnd() % 2001) - 1000) / 3000.0f;
+            for (int i = 0; i < cout; i++) bias[i] = (float)((int)(rnd() % 201) - 100) / 100.0f;
+            l->w = wt;
+            l->bias = bias;
+        } else {
             uint8_t *wt = sc_net_alloc(net, nw);
             for (size_t i = 0; i < nw; i++) wt[i] = (uint8_t)rnd();
             l->w = wt;
             l->bias = sc_net_alloc(net, sizeof(int32_t) * (size_t)cout);
-            tt.h = s.out_h; tt.w = s.out_w; tt.c = cout; tt.scale = 0.03f; tt.zp = 0;
-            l->n_in = 1;
-            l->in[0] = prev;
-            l->out = prev = sc_net_add_tensor(net, &tt);
-            h = s.out_h; w = s.out_w; cin = cout;
         }
-        CHECK(sc_net_plan(net, x, &prev, 1) == SC_OK);
-        rng = 7;
-        uint8_t *in = sc_net_data(net, x);
-        for (size_t i = 0; i < (size_t)37 * 41 * 5; i++) in[i] = (uint8_t)rnd();
-        sc_pool *pool = NULL;
-        CHECK(sc_pool_create(t, &pool) == SC_OK);
-        sc_kernels k;
-        sc_kernels_init(&k, 1);
-        sc_net_run(net, &k, pool);
-        bytes = sc_nn_tensor_elems(sc_net_tensor(net, prev));
-        results[t - 1] = malloc(bytes);
-        memcpy(results[t - 1], sc_net_data(net, prev), bytes);
-        /* The planner must not place a layer's output over its live input. */
-        for (int li = 0; li < sc_net_layer_count(net); li++) {
-            const sc_nn_layer *l = sc_net_layer(net, li);
-            const sc_nn_tensor *a = sc_net_tensor(net, l->in[0]), *b = sc_net_tensor(net, l->out);
-            CHECK(a->offset + a->bytes <= b->offset || b->offset + b->bytes <= a->offset);
-        }
-        sc_pool_destroy(pool);
-        sc_net_destroy(net);
+        tt.h = s.out_h; tt.w = s.out_w; tt.c = cout; tt.scale = 0.03f; tt.zp = 0;
+        l->n_in = 1;
+        l->in[0] = prev;
+        l->out = prev = sc_net_add_tensor(net, &tt);
+        CHECK(sc_net_pack_conv(net, l, &k) == SC_OK);
+        n_packed += l->packing != SC_PACK_NONE;
+        h = s.out_h; w = s.out_w; cin = cout;
     }
-    CHECK(memcmp(results[0], results[1], bytes) == 0);
-    CHECK(memcmp(results[0], results[2], bytes) == 0);
-    int nonconst = 0;
-    for (size_t i = 1; i < bytes; i++) nonconst |= results[0][i] != results[0][0];
-    CHECK(nonconst);   /* a net that outputs a constant would pass the equality trivially */
-    for (int t = 0; t < 3; t++) free(results[t]);
+    /* every layer packed when the level has packed kernels, none with the references */
+    CHECKF(n_packed == (k.u8_gemmconv ? 3 : 0), "%s: %d layers packed", isa, n_packed);
+    CHECK(sc_net_plan(net, x, &prev, 1) == SC_OK);
+    rng = 7;
+    size_t n_in = (size_t)37 * 41 * 5;
+    if (f32)
+        for (size_t i = 0; i < n_in; i++) ((float *)sc_net_data(net, x))[i] = (float)(rnd() % 256) / 64.0f - 2.0f;
+    else
+        for (size_t i = 0; i < n_in; i++) ((uint8_t *)sc_net_data(net, x))[i] = (uint8_t)rnd();
+    sc_pool *pool = NULL;
+    CHECK(sc_pool_create(threads, &pool) == SC_OK);
+    sc_net_run(net, &k, pool);
+    *bytes = sc_nn_tensor_elems(sc_net_tensor(net, prev)) * sc_dtype_size(dt);
+    uint8_t *result = malloc(*bytes);
+    memcpy(result, sc_net_data(net, prev), *bytes);
+    /* The planner must not place a layer's output over its live input. */
+    for (int li = 0; li < sc_net_layer_count(net); li++) {
+        const sc_nn_layer *l = sc_net_layer(net, li);
+        const sc_nn_tensor *a = sc_net_tensor(net, l->in[0]), *b = sc_net_tensor(net, l->out);
+        CHECK(a->offset + a->bytes <= b->offset || b->offset + b->bytes <= a->offset);
+    }
+    sc_pool_destroy(pool);
+    sc_net_destroy(net);
+    return result;
+}
+
+/* 1, 2 and 3 threads give identical bytes, for the references and every packed level; uint8
+ * is also identical across levels (f32 may differ by FMA rounding, checked in test_kernels). */
+static void test_threads_identical(void)
+{
+    static const char *const isas[] = { "ref", "portable", "avx2", "avx512", "neon" };
+    for (int f32 = 0; f32 <= 1; f32++) {
+        uint8_t *first = NULL;
+        size_t first_bytes = 0;
+        for (size_t i = 0; i < SC_ARRAY_LEN(isas); i++) {
+            uint8_t *results[3] = { 0 };
+            size_t bytes = 0;
+            for (int t = 1; t <= 3; t++) results[t - 1] = run_small_net(isas[i], f32, t, &bytes);
+            if (!results[0]) continue;   /* level not supported here */
+            CHECKF(memcmp(results[0], results[1], bytes) == 0, "%s %s: 1 vs 2 threads", isas[i], f32 ? "f32" : "u8");
+            CHECKF(memcmp(results[0], results[2], bytes) == 0, "%s %s: 1 vs 3 threads", isas[i], f32 ? "f32" : "u8");
+            int nonconst = 0;
+            for (size_t j = 1; j < bytes; j++) nonconst |= results[0][j] != results[0][0];
+            CHECK(nonconst);   /* a net that outputs a constant would pass the equality trivially */
+            if (!first) {
+                first = results[0];
+                first_bytes = bytes;
+                results[0] = NULL;
+            } else if (!f32) {
+                CHECKF(bytes == first_bytes && memcmp(first, results[0], bytes) == 0, "%s u8 differs from ref", isas[i]);
+            }
+            for (int t = 0; t < 3; t++) free(results[t]);
+        }
+        free(first);
+    }
 }
 
 int main(void)

@@ -1,0 +1,162 @@
+/* gemmconv for AVX-512: uint8 with VNNI (vpdpbusd: u8 inputs × s8 packed weights, 4 products
+ * per int32 lane), f32 with FMA. Tiles of MR rows × up to 4 packed blocks of 16 channels
+ * (24 accumulators); a short row tile repeats its last row and drops it. Compiled with
+ * -mavx512f -mavx512bw -mavx512vl -mavx512vnni -mavx2 -mfma only. */
+#include <string.h>
+
+#include "core/kernels/packed.h"
+#include "core/kernels/x86/requant_x86.h"
+
+#define MR 6
+#define NBMAX 4
+
+/* Σ of the first k bytes of a row (for the (c - w_zp)·Σx term). */
+static int32_t row_sum_u8(const uint8_t *x, int k)
+{
+    __m512i s = _mm512_setzero_si512(), z = _mm512_setzero_si512();
+    int i = 0;
+    for (; i + 64 <= k; i += 64) s = _mm512_add_epi64(s, _mm512_sad_epu8(_mm512_loadu_si512(x + i), z));
+    if (i < k) {
+        __mmask64 m = (__mmask64)(~0ULL >> (64 - (k - i)));
+        s = _mm512_add_epi64(s, _mm512_sad_epu8(_mm512_maskz_loadu_epi8(m, x + i), z));
+    }
+    return (int32_t)_mm512_reduce_add_epi64(s);
+}
+
+SC_X86_INLINE void tile_u8(const int nbk, const uint8_t *const ar[MR], const int32_t xs[MR], int kb,
+                           const int8_t *w, size_t bstride, const int32_t *bias, int xsum_mult,
+                           const sc_rq512 *rq, uint8_t *c, size_t ldc, int mr, int n_left)
+{
+    __m512i acc[MR][NBMAX];
+#pragma GCC unroll 8
+    for (int r = 0; r < MR; r++)
+#pragma GCC unroll 4
+        for (int b = 0; b < nbk; b++) acc[r][b] = _mm512_setzero_si512();
+    for (int k = 0; k < kb; k++) {
+        __m512i wv[NBMAX];
+#pragma GCC unroll 4
+        for (int b = 0; b < nbk; b++) wv[b] = _mm512_load_si512(w + b * bstride + (size_t)k * 64);
+#pragma GCC unroll 8
+        for (int r = 0; r < MR; r++) {
+            int32_t x4;
+            memcpy(&x4, ar[r] + 4 * k, 4);
+            __m512i xb = _mm512_set1_epi32(x4);
+#pragma GCC unroll 4
+            for (int b = 0; b < nbk; b++) acc[r][b] = _mm512_dpbusd_epi32(acc[r][b], xb, wv[b]);
+        }
+    }
+#pragma GCC unroll 4
+    for (int b = 0; b < nbk; b++) {
+        __m512i bv = _mm512_load_si512(bias + 16 * b);
+        int nj = n_left - 16 * b;
+        __mmask16 sm = nj >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << nj) - 1);
+#pragma GCC unroll 8
+        for (int r = 0; r < MR; r++) {
+            if (r >= mr) break;
+            __m512i v = _mm512_add_epi32(acc[r][b], _mm512_add_epi32(bv, _mm512_set1_epi32(xsum_mult * xs[r])));
+            __m128i o = _mm512_cvtusepi32_epi8(sc_rq512_apply(v, rq));
+            _mm_mask_storeu_epi8(c + (size_t)r * ldc + 16 * b, sm, o);
+        }
+    }
+}
+
+static void gemm_u8(int m, const uint8_t *a, size_t lda, const sc_u8_gemm_packed *p, const sc_requant *q,
+                    uint8_t *c, size_t ldc)
+{
+    const int32_t *bias = sc_u8_gemm_bias(p);
+    const int8_t *w = sc_u8_gemm_w(p);
+    size_t bstride = (size_t)p->k_blocks * 64;
+    sc_rq512 rq;
+    sc_rq512_init(&rq, q);
+    for (int i0 = 0; i0 < m; i0 += MR) {
+        int mr = SC_MIN(MR, m - i0);
+        const uint8_t *ar[MR];
+        int32_t xs[MR] = { 0 };
+        for (int r = 0; r < MR; r++) ar[r] = a + (size_t)(i0 + SC_MIN(r, mr - 1)) * lda;
+        if (p->xsum_mult)
+            for (int r = 0; r < mr; r++) xs[r] = row_sum_u8(ar[r], p->k);
+        uint8_t *ci = c + (size_t)i0 * ldc;
+        for (int nb = 0; nb < p->n_blocks; nb += NBMAX) {
+            const int8_t *wb = w + (size_t)nb * bstride;
+            const int32_t *bb = bias + nb * 16;
+            int n_left = p->n - nb * 16;
+            switch (SC_MIN(NBMAX, p->n_blocks - nb)) {
+            case 4: tile_u8(4, ar, xs, p->k_blocks, wb, bstride, bb, p->xsum_mult, &rq, ci + nb * 16, ldc, mr, n_left); break;
+            case 3: tile_u8(3, ar, xs, p->k_blocks, wb, bstride, bb, p->xsum_mult, &rq, ci + nb * 16, ldc, mr, n_left); break;
+            case 2: tile_u8(2, ar, xs, p->k_blocks, wb, bstride, bb, p->xsum_mult, &rq, ci + nb * 16, ldc, mr, n_left); break;
+            default: tile_u8(1, ar, xs, p->k_blocks, wb, bstride, bb, p->xsum_mult, &rq, ci + nb * 16, ldc, mr, n_left); break;
+            }
+        }
+    }
+}
+
+SC_X86_INLINE void tile_f32(const int nbk, const float *const ar[MR], int k_n, const float *w, size_t bstride,
+                            const float *bias, __m512 lo, __m512 hi, float *c, size_t ldc, int mr, int n_left)
+{
+    __m512 acc[MR][NBMAX];
+#pragma GCC unroll 4
+    for (int b = 0; b < nbk; b++) {
+        __m512 bv = _mm512_load_ps(bias + 16 * b);
+#pragma GCC unroll 8
+        for (int r = 0; r < MR; r++) acc[r][b] = bv;
+    }
+    for (int k = 0; k < k_n; k++) {
+        __m512 wv[NBMAX];
+#pragma GCC unroll 4
+        for (int b = 0; b < nbk; b++) wv[b] = _mm512_load_ps(w + b * bstride + (size_t)k * 16);
+#pragma GCC unroll 8
+        for (int r = 0; r < MR; r++) {
+            __m512 xb = _mm512_set1_ps(ar[r][k]);
+#pragma GCC unroll 4
+            for (int b = 0; b < nbk; b++) acc[r][b] = _mm512_fmadd_ps(xb, wv[b], acc[r][b]);
+        }
+    }
+#pragma GCC unroll 4
+    for (int b = 0; b < nbk; b++) {
+        int nj = n_left - 16 * b;
+        __mmask16 sm = nj >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << nj) - 1);
+#pragma GCC unroll 8
+        for (int r = 0; r < MR; r++) {
+            if (r >= mr) break;
+            /* max(lo, v) then min(hi, ·) keep a NaN as the reference clamp does */
+            __m512 v = _mm512_min_ps(hi, _mm512_max_ps(lo, acc[r][b]));
+            _mm512_mask_storeu_ps(c + (size_t)r * ldc + 16 * b, sm, v);
+        }
+    }
+}
+
+static void gemm_f32(int m, const float *a, size_t lda, const sc_f32_gemm_packed *p, float lo, float hi,
+                     float *c, size_t ldc)
+{
+    const float *bias = sc_f32_gemm_bias(p), *w = sc_f32_gemm_w(p);
+    size_t bstride = (size_t)p->k * 16;
+    __m512 vlo = _mm512_set1_ps(lo), vhi = _mm512_set1_ps(hi);
+    for (int i0 = 0; i0 < m; i0 += MR) {
+        int mr = SC_MIN(MR, m - i0);
+        const float *ar[MR];
+        for (int r = 0; r < MR; r++) ar[r] = a + (size_t)(i0 + SC_MIN(r, mr - 1)) * lda;
+        float *ci = c + (size_t)i0 * ldc;
+        for (int nb = 0; nb < p->n_blocks; nb += NBMAX) {
+            const float *wb = w + (size_t)nb * bstride, *bb = bias + nb * 16;
+            int n_left = p->n - nb * 16;
+            switch (SC_MIN(NBMAX, p->n_blocks - nb)) {
+            case 4: tile_f32(4, ar, p->k, wb, bstride, bb, vlo, vhi, ci + nb * 16, ldc, mr, n_left); break;
+            case 3: tile_f32(3, ar, p->k, wb, bstride, bb, vlo, vhi, ci + nb * 16, ldc, mr, n_left); break;
+            case 2: tile_f32(2, ar, p->k, wb, bstride, bb, vlo, vhi, ci + nb * 16, ldc, mr, n_left); break;
+            default: tile_f32(1, ar, p->k, wb, bstride, bb, vlo, vhi, ci + nb * 16, ldc, mr, n_left); break;
+            }
+        }
+    }
+}
+
+void sc_u8_gemmconv__avx512(const sc_conv_shape *s, const sc_requant *q, const uint8_t *in,
+                            const void *packed, uint8_t *out, int oy0, int oy1)
+{
+    sc_u8_gemmconv_run(s, q, in, packed, out, oy0, oy1, gemm_u8);
+}
+
+void sc_f32_gemmconv__avx512(const sc_conv_shape *s, float act_min, float act_max, const float *in,
+                             const void *packed, float *out, int oy0, int oy1)
+{
+    sc_f32_gemmconv_run(s, act_min, act_max, in, packed, out, oy0, oy1, gemm_f32);
+}
