@@ -17,5 +17,11 @@ int sc_cmd_info(int argc, char **argv);
  * sc_cmd_info() when its one argument ends in .tflite. Returns an exit code. */
 int sc_cmd_info_model(const char *path);
 int sc_cmd_detect(int argc, char **argv);
+/* `ssdcam [run]`: the live pipeline (app/cmd_run.c, app/pipeline.c). */
+int sc_cmd_run(int argc, char **argv);
+/* `ssdcam devices` (app/cmd_devices.c): the V4L2 capture devices and their formats. */
+int sc_cmd_devices(int argc, char **argv);
+/* `ssdcam capture` (app/cmd_capture.c): frames from a camera or file source as JSON Lines. */
+int sc_cmd_capture(int argc, char **argv);
 
 #endif

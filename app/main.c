@@ -1,5 +1,7 @@
 /* app/main.c — the ssdcam executable: subcommand dispatch and exit codes.
  * Only this layer calls exit(); subcommands return an exit code (app/cmds.h). */
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -14,8 +16,11 @@ typedef struct command {
 } command;
 
 static const command commands[] = {
+    { "run", sc_cmd_run, "live detection from a camera (the default command)" },
     { "info", sc_cmd_info, "print MobileNet layer costs (paper figures) or a model file's" },
     { "detect", sc_cmd_detect, "detect objects in still images, print JSON" },
+    { "devices", sc_cmd_devices, "list the V4L2 cameras with their formats, sizes and rates" },
+    { "capture", sc_cmd_capture, "capture frames from a camera or file source, print JSON" },
 };
 
 static void usage(FILE *f)
@@ -30,7 +35,18 @@ static void usage(FILE *f)
 
 int main(int argc, char **argv)
 {
-    if (argc < 2) { usage(stderr); return SC_EXIT_USAGE; }
+    /* The main thread takes the signals (sigtimedwait in app/pipeline.c); every thread
+     * started from here on inherits this mask. */
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    signal(SIGPIPE, SIG_IGN);   /* a closed stdout or log pipe is an error return, not a kill */
+    if (argc < 2 || (argv[1][0] == '-' && strcmp(argv[1], "--help") && strcmp(argv[1], "-h") &&
+        strcmp(argv[1], "--version")))
+        return sc_cmd_run(argc, argv);   /* `ssdcam [run] [OPTIONS]` */
     if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
         usage(stdout);
         return SC_EXIT_OK;

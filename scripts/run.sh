@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
-# scripts/run.sh — set up (scripts/setup.sh) and run ssdcam's main job. Extra arguments go to
-# ssdcam, before the input list. Set-up messages go to stderr; stdout is ssdcam's own output.
+# scripts/run.sh — set up (scripts/setup.sh) and run ssdcam's main job: live detection.
+# The first camera if there is one, else the demo photos (looped); a window when a display is
+# available, else headless with one JSON line per processed frame on stdout. Ctrl-C stops it
+# (with a one-line summary on stderr). Extra arguments go to `ssdcam run`:
 #
-#   ./scripts/run.sh                         detect objects in the demo photos, print JSON
-#   ./scripts/run.sh --threshold 0.3         the same, with extra options for `ssdcam detect`
+#   ./scripts/run.sh                                  live detection, as above
+#   ./scripts/run.sh --config config/pi.yaml          a configuration file (see config/default.yaml)
+#   ./scripts/run.sh --set detection.threshold=0.3    one setting
+#   ./scripts/run.sh --headless --frames 20           20 frames, no window
 #
 # Environment: SSDCAM_ASSETS (assets folder, default assets/), SSDCAM_MODEL_MIRROR,
 # SSDCAM_DEMO_MIRROR, SSDCAM_OFFLINE, MESON_ARGS (see scripts/setup.sh, scripts/fetch-assets.sh).
@@ -11,17 +15,5 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 ./scripts/setup.sh
 
-exe=build/app/ssdcam
-assets=${SSDCAM_ASSETS:-assets}
-model_dir=$assets/models/ssd_mobilenet_v1_coco_quant
-
-# TODO(issue 6): once the live pipeline lands, run `ssdcam run` here instead: the camera when
-# one is present, else the demo photos; a window when DISPLAY is set, else headless.
-if "$exe" detect --help >/dev/null 2>&1; then
-    echo "==> ssdcam detect on the demo photos ($assets/demo)" >&2
-    exec "$exe" detect --model "$model_dir/detect.tflite" --labels "$model_dir/labelmap.txt" \
-        "$@" "$assets"/demo/*
-fi
-# `detect` is not built in this tree yet: show what the binary can do today.
-echo "==> ssdcam detect is not implemented in this build yet; running \`ssdcam info\`" >&2
-exec "$exe" info "$@"
+echo "==> ssdcam run (Ctrl-C to stop)" >&2
+exec build/app/ssdcam run "$@"
