@@ -95,7 +95,16 @@ try:
     loop_args = [ssdcam, *base, '--set', 'source.kind=dir', '--set', 'source.path=' + photos,
                  '--set', 'source.loop=true', '--set', 'source.rate=20']
     p = subprocess.Popen(loop_args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    time.sleep(0.05)                       # during start-up (model loading)
+    # During start-up: as soon as main() has blocked the signals (before that the process is
+    # still being loaded, where no program can handle a signal), i.e. while the model loads.
+    for _ in range(500):
+        try:
+            blk = [l for l in open('/proc/%d/status' % p.pid) if l.startswith('SigBlk:')]
+            if blk and int(blk[0].split()[1], 16) & (1 << (signal.SIGTERM - 1)):
+                break
+        except OSError:
+            break
+        time.sleep(0.001)
     p.send_signal(signal.SIGTERM)
     out, err = p.communicate(timeout=60)
     check(p.returncode == 0, 'SIGTERM during start-up: exit 0 (%d) %s' % (p.returncode, err[-300:]))
