@@ -4,7 +4,7 @@
 # checks with the installed binary, and a second install keeps an edited config.
 set -u
 # usage: test_install_service.sh SSDCAM
-exe=${1:?usage: test_install_service.sh SSDCAM}
+exe=$(realpath "${1:?usage: test_install_service.sh SSDCAM}")
 src=${SC_SOURCE_DIR:?}
 pass=0 fail=0
 check() { if eval "$1"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: $2"; fi; }
