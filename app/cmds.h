@@ -23,5 +23,7 @@ int sc_cmd_run(int argc, char **argv);
 int sc_cmd_devices(int argc, char **argv);
 /* `ssdcam capture` (app/cmd_capture.c): frames from a camera or file source as JSON Lines. */
 int sc_cmd_capture(int argc, char **argv);
+/* `ssdcam bench` (app/cmd_bench.c): engine timings end to end and per layer. */
+int sc_cmd_bench(int argc, char **argv);
 
 #endif

@@ -21,6 +21,7 @@ static const command commands[] = {
     { "detect", sc_cmd_detect, "detect objects in still images, print JSON" },
     { "devices", sc_cmd_devices, "list the V4L2 cameras with their formats, sizes and rates" },
     { "capture", sc_cmd_capture, "capture frames from a camera or file source, print JSON" },
+    { "bench", sc_cmd_bench, "time the engine: end to end and per layer, 1 and 2 threads" },
 };
 
 static void usage(FILE *f)

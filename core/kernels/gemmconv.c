@@ -4,6 +4,20 @@
 #include <string.h>
 
 #include "core/kernels/packed.h"
+#include "core/mem.h"
+
+/* Copies `bytes` from src to dst. Short spans (a 3×3 kernel row of a 3-channel image: 9
+ * bytes) are copied as one fixed 16-, 32- or 64-byte block, a single vector move instead of
+ * a library call per tap: the copy may read up to SC_OVERREAD bytes past the input (which
+ * kernels may) and write as far past `dst + bytes` (the im2col buffer has that slack, and
+ * whatever lands past the span is overwritten by the next span, row or the K padding). */
+static inline void copy_span(void *dst, const void *src, size_t bytes)
+{
+    if (bytes <= 16) memcpy(dst, src, 16);
+    else if (bytes <= 32) memcpy(dst, src, 32);
+    else if (bytes <= 64) memcpy(dst, src, 64);
+    else memcpy(dst, src, bytes);
+}
 
 void sc_u8_gemmconv_run(const sc_conv_shape *s, const sc_requant *q, const uint8_t *in,
                         const void *packed, uint8_t *out, int oy0, int oy1, sc_u8_gemm_fn gemm)
@@ -16,8 +30,9 @@ void sc_u8_gemmconv_run(const sc_conv_shape *s, const sc_requant *q, const uint8
              out + (size_t)oy0 * s->out_w * ldc, ldc);
         return;
     }
-    _Alignas(64) uint8_t buf[SC_IM2COL_BYTES];
-    size_t lda = (size_t)p->lda, cin = (size_t)s->in_c;
+    /* + SC_OVERREAD: a row's whole-span copy may spill up to 64 bytes past it */
+    _Alignas(64) uint8_t buf[SC_IM2COL_BYTES + SC_OVERREAD];
+    size_t lda = (size_t)p->lda, cin = (size_t)s->in_c, span = (size_t)s->k_w * cin;
     int chunk = (int)(SC_IM2COL_BYTES / lda);
     int first = oy0 * s->out_w, total = (oy1 - oy0) * s->out_w;
     for (int p0 = 0; p0 < total; p0 += chunk) {
@@ -25,8 +40,16 @@ void sc_u8_gemmconv_run(const sc_conv_shape *s, const sc_requant *q, const uint8
         for (int i = 0; i < m; i++) {
             int pix = first + p0 + i, oy = pix / s->out_w, ox = pix % s->out_w;
             uint8_t *row = buf + (size_t)i * lda;
+            int ix0 = ox * s->stride_w - s->pad_left;
+            int cols_in = s->dil_w == 1 && ix0 >= 0 && ix0 + s->k_w <= s->in_w;
             for (int ky = 0; ky < s->k_h; ky++) {
                 int iy = oy * s->stride_h - s->pad_top + ky * s->dil_h;
+                if (cols_in && iy >= 0 && iy < s->in_h) {
+                    /* the k_w taps of this kernel row are contiguous in the input */
+                    copy_span(row, in + ((size_t)iy * s->in_w + ix0) * cin, span);
+                    row += span;
+                    continue;
+                }
                 for (int kx = 0; kx < s->k_w; kx++, row += cin) {
                     int ix = ox * s->stride_w - s->pad_left + kx * s->dil_w;
                     if (iy < 0 || iy >= s->in_h || ix < 0 || ix >= s->in_w)
@@ -35,7 +58,7 @@ void sc_u8_gemmconv_run(const sc_conv_shape *s, const sc_requant *q, const uint8
                         memcpy(row, in + ((size_t)iy * s->in_w + ix) * cin, cin);
                 }
             }
-            memset(row, 0, lda - (size_t)p->k);
+            for (size_t j = (size_t)p->k; j < lda; j++) buf[(size_t)i * lda + j] = 0;   /* < 4 bytes */
         }
         gemm(m, buf, lda, p, q, out + (size_t)(first + p0) * ldc, ldc);
     }
@@ -52,8 +75,8 @@ void sc_f32_gemmconv_run(const sc_conv_shape *s, float lo, float hi, const float
              out + (size_t)oy0 * s->out_w * ldc, ldc);
         return;
     }
-    _Alignas(64) float buf[SC_IM2COL_BYTES / sizeof(float)];
-    size_t lda = (size_t)p->k, cin = (size_t)s->in_c;
+    _Alignas(64) float buf[(SC_IM2COL_BYTES + SC_OVERREAD) / sizeof(float)];
+    size_t lda = (size_t)p->k, cin = (size_t)s->in_c, span = (size_t)s->k_w * cin;
     int chunk = (int)(SC_IM2COL_BYTES / sizeof(float) / lda);
     int first = oy0 * s->out_w, total = (oy1 - oy0) * s->out_w;
     for (int p0 = 0; p0 < total; p0 += chunk) {
@@ -61,8 +84,15 @@ void sc_f32_gemmconv_run(const sc_conv_shape *s, float lo, float hi, const float
         for (int i = 0; i < m; i++) {
             int pix = first + p0 + i, oy = pix / s->out_w, ox = pix % s->out_w;
             float *row = buf + (size_t)i * lda;
+            int ix0 = ox * s->stride_w - s->pad_left;
+            int cols_in = s->dil_w == 1 && ix0 >= 0 && ix0 + s->k_w <= s->in_w;
             for (int ky = 0; ky < s->k_h; ky++) {
                 int iy = oy * s->stride_h - s->pad_top + ky * s->dil_h;
+                if (cols_in && iy >= 0 && iy < s->in_h) {
+                    copy_span(row, in + ((size_t)iy * s->in_w + ix0) * cin, span * sizeof(float));
+                    row += span;
+                    continue;
+                }
                 for (int kx = 0; kx < s->k_w; kx++, row += cin) {
                     int ix = ox * s->stride_w - s->pad_left + kx * s->dil_w;
                     if (iy < 0 || iy >= s->in_h || ix < 0 || ix >= s->in_w)

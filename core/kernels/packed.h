@@ -19,7 +19,9 @@
 
 #define SC_GEMM_NR 16                /* output channels per packed block */
 #define SC_DW_CPAD 64                /* depthwise channel padding: the widest channel tile */
-#define SC_IM2COL_BYTES 32768        /* stack buffer for gathered rows (per call) */
+#define SC_IM2COL_BYTES 131072       /* stack buffer for gathered rows (per call): enough rows that
+                                      * a 3×3 conv on 256 float channels (K = 2304) gathers 14 pixels
+                                      * per pass over its weights, not 3 (threads need >= 256 KB stack) */
 
 typedef struct sc_u8_gemm_packed {
     int32_t k, k_blocks;             /* K = k_h·k_w·in_c; ceil(K / 4) */

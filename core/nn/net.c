@@ -187,12 +187,27 @@ sc_status sc_net_pack_conv(sc_net *n, sc_nn_layer *l, const sc_kernels *k)
 size_t sc_net_arena_bytes(const sc_net *n) { return n->arena_bytes; }
 void *sc_net_data(sc_net *n, int id) { return n->arena + n->tensors[id].offset; }
 
-/* ---- layer execution ---------------------------------------------------------------- */
+/* ---- layer execution ----------------------------------------------------------------
+ *
+ * Scheduling: every layer is split into tasks that own disjoint output elements (runs of
+ * output rows; for a pointwise conv, runs of pixels; for element-wise layers, runs of
+ * elements), handed out by the pool. A kernel's result for an element never depends on how
+ * the rows were split (kernels.h), so the output is identical for any thread count. */
+
+/* Tasks per thread: enough for the dynamic hand-out to even out the last ones, few enough
+ * that each is still tens of microseconds on the big layers. */
+#define TASKS_PER_THREAD 4
+/* Pixel runs of a pointwise conv are multiples of this (whole row tiles of the GEMM
+ * micro-kernels, whose MR is 2, 4 or 6). */
+#define PIXEL_GRAIN 12
+/* Element-wise layers smaller than this run in the caller (a hand-off would cost more). */
+#define ELEMWISE_MIN 16384
 
 typedef struct conv_task {
     sc_net *net;
     const sc_nn_layer *l;
     const sc_kernels *k;
+    sc_conv_shape shape;         /* the layer's, or its pixels as one column (pointwise) */
     int rows_per_task;
 } conv_task;
 
@@ -200,36 +215,48 @@ static void conv_rows(void *ctx, size_t index)
 {
     const conv_task *t = ctx;
     const sc_nn_layer *l = t->l;
+    const sc_conv_shape *s = &t->shape;
     int oy0 = (int)index * t->rows_per_task;
-    int oy1 = SC_MIN(oy0 + t->rows_per_task, l->shape.out_h);
+    int oy1 = SC_MIN(oy0 + t->rows_per_task, s->out_h);
     const void *in = sc_net_data(t->net, l->in[0]);
     void *out = sc_net_data(t->net, l->out);
     int f32 = t->net->tensors[l->out].dt == SC_DT_F32;
     const sc_kernels *k = t->k;
     if (l->packing == SC_PACK_GEMM && (f32 ? k->f32_gemmconv != NULL : k->u8_gemmconv != NULL)) {
-        if (f32) k->f32_gemmconv(&l->shape, l->act_min, l->act_max, in, l->packed, out, oy0, oy1);
-        else k->u8_gemmconv(&l->shape, &l->q, in, l->packed, out, oy0, oy1);
+        if (f32) k->f32_gemmconv(s, l->act_min, l->act_max, in, l->packed, out, oy0, oy1);
+        else k->u8_gemmconv(s, &l->q, in, l->packed, out, oy0, oy1);
     } else if (l->packing == SC_PACK_DW3X3 && (f32 ? k->f32_dwconv3x3 != NULL : k->u8_dwconv3x3 != NULL)) {
-        if (f32) k->f32_dwconv3x3(&l->shape, l->act_min, l->act_max, in, l->packed, out, oy0, oy1);
-        else k->u8_dwconv3x3(&l->shape, &l->q, in, l->packed, out, oy0, oy1);
+        if (f32) k->f32_dwconv3x3(s, l->act_min, l->act_max, in, l->packed, out, oy0, oy1);
+        else k->u8_dwconv3x3(s, &l->q, in, l->packed, out, oy0, oy1);
     } else if (l->type == SC_L_CONV) {
-        if (f32) t->k->f32_conv(&l->shape, l->act_min, l->act_max, in, l->w, l->bias, out, oy0, oy1);
-        else t->k->u8_conv(&l->shape, &l->q, in, l->w, l->bias, out, oy0, oy1);
+        if (f32) t->k->f32_conv(s, l->act_min, l->act_max, in, l->w, l->bias, out, oy0, oy1);
+        else t->k->u8_conv(s, &l->q, in, l->w, l->bias, out, oy0, oy1);
     } else {
-        if (f32) t->k->f32_dwconv(&l->shape, l->act_min, l->act_max, in, l->w, l->bias, out, oy0, oy1);
-        else t->k->u8_dwconv(&l->shape, &l->q, in, l->w, l->bias, out, oy0, oy1);
+        if (f32) t->k->f32_dwconv(s, l->act_min, l->act_max, in, l->w, l->bias, out, oy0, oy1);
+        else t->k->u8_dwconv(s, &l->q, in, l->w, l->bias, out, oy0, oy1);
     }
 }
 
 static void run_conv(sc_net *n, const sc_nn_layer *l, const sc_kernels *k, sc_pool *pool)
 {
-    int threads = sc_pool_threads(pool);
-    int h = l->shape.out_h;
-    /* Enough tasks for balance, but rows of at least a few output pixels' worth of work. */
-    int tasks = threads == 1 ? 1 : SC_MIN(h, threads * 4);
-    conv_task t = { n, l, k, (h + tasks - 1) / tasks };
-    int n_tasks = (h + t.rows_per_task - 1) / t.rows_per_task;
-    sc_pool_parallel(pool, conv_rows, &t, (size_t)n_tasks);
+    conv_task t = { n, l, k, l->shape, 0 };
+    int grain = 1;
+    if (l->type == SC_L_CONV && sc_conv_is_pointwise(&l->shape)) {
+        /* Each output pixel depends on its own input pixel only: split the h·w pixels, not
+         * the h rows, so that a 10×10 or 5×5 layer still has work for every thread. */
+        int px = l->shape.out_h * l->shape.out_w;
+        t.shape.in_h = t.shape.out_h = px;
+        t.shape.in_w = t.shape.out_w = 1;
+        grain = PIXEL_GRAIN;
+    }
+    int units = t.shape.out_h, threads = sc_pool_threads(pool), per = units;
+    if (threads > 1) {
+        int tasks = threads * TASKS_PER_THREAD;
+        per = (units + tasks - 1) / tasks;
+        per = (per + grain - 1) / grain * grain;
+    }
+    t.rows_per_task = per;
+    sc_pool_parallel(pool, conv_rows, &t, (size_t)((units + per - 1) / per));
 }
 
 static inline uint8_t clamp_u8(int32_t v, int32_t lo, int32_t hi)
@@ -237,22 +264,44 @@ static inline uint8_t clamp_u8(int32_t v, int32_t lo, int32_t hi)
     return (uint8_t)(v < lo ? lo : v > hi ? hi : v);
 }
 
-static void run_add(sc_net *n, const sc_nn_layer *l)
+/* Element-wise layers: a task is a run of `per` elements. */
+typedef struct elem_task {
+    sc_net *net;
+    const sc_nn_layer *l;
+    size_t count, per;
+    uint8_t lut[SC_NN_MAX_IN][256];   /* concat: input byte → output byte, when rescaled */
+    int same[SC_NN_MAX_IN];           /* concat: input quantised like the output (or f32) */
+} elem_task;
+
+static void run_elemwise(sc_pool *pool, void (*fn)(void *, size_t), elem_task *t)
 {
+    size_t tasks = 1;
+    int threads = sc_pool_threads(pool);
+    if (threads > 1 && t->count >= ELEMWISE_MIN) tasks = (size_t)threads * TASKS_PER_THREAD;
+    t->per = ((t->count + tasks - 1) / tasks + 63) & ~(size_t)63;
+    sc_pool_parallel(pool, fn, t, (t->count + t->per - 1) / t->per);
+}
+
+static void add_span(void *ctx, size_t index)
+{
+    const elem_task *t = ctx;
+    const sc_net *n = t->net;
+    const sc_nn_layer *l = t->l;
+    size_t e0 = index * t->per, e1 = SC_MIN(e0 + t->per, t->count);
     const sc_nn_tensor *a = &n->tensors[l->in[0]], *b = &n->tensors[l->in[1]], *o = &n->tensors[l->out];
-    size_t count = sc_nn_tensor_elems(o);
     if (o->dt == SC_DT_F32) {
-        const float *x = sc_net_data(n, l->in[0]), *y = sc_net_data(n, l->in[1]);
-        float *z = sc_net_data(n, l->out);
-        for (size_t i = 0; i < count; i++) {
+        const float *x = (const float *)(const void *)(n->arena + a->offset);
+        const float *y = (const float *)(const void *)(n->arena + b->offset);
+        float *z = (float *)(void *)(n->arena + o->offset);
+        for (size_t i = e0; i < e1; i++) {
             float v = x[i] + y[i];
             z[i] = v < l->act_min ? l->act_min : v > l->act_max ? l->act_max : v;
         }
         return;
     }
-    const uint8_t *x = sc_net_data(n, l->in[0]), *y = sc_net_data(n, l->in[1]);
-    uint8_t *z = sc_net_data(n, l->out);
-    for (size_t i = 0; i < count; i++) {
+    const uint8_t *x = n->arena + a->offset, *y = n->arena + b->offset;
+    uint8_t *z = n->arena + o->offset;
+    for (size_t i = e0; i < e1; i++) {
         int32_t sx = ((int32_t)x[i] - a->zp) * (1 << 20), sy = ((int32_t)y[i] - b->zp) * (1 << 20);
         int32_t v = sc_requantize(sx, l->add_mult[0], l->add_shift[0]) +
                     sc_requantize(sy, l->add_mult[1], l->add_shift[1]);
@@ -261,50 +310,89 @@ static void run_add(sc_net *n, const sc_nn_layer *l)
     }
 }
 
-static void run_concat(sc_net *n, const sc_nn_layer *l)
+static void run_add(sc_net *n, const sc_nn_layer *l, sc_pool *pool)
 {
+    elem_task t = { .net = n, .l = l, .count = sc_nn_tensor_elems(&n->tensors[l->out]) };
+    run_elemwise(pool, add_span, &t);
+}
+
+/* Output elements [e0, e1) of a concatenation, in the flat order of the output. */
+static void concat_span(void *ctx, size_t index)
+{
+    const elem_task *t = ctx;
+    const sc_net *n = t->net;
+    const sc_nn_layer *l = t->l;
+    size_t e0 = index * t->per, e1 = SC_MIN(e0 + t->per, t->count);
     const sc_nn_tensor *o = &n->tensors[l->out];
     int dims[3] = { o->h, o->w, o->c };
-    size_t outer = 1, inner = 1;
-    for (int d = 0; d < l->axis; d++) outer *= (size_t)dims[d];
+    size_t inner = 1;
     for (int d = l->axis + 1; d < 3; d++) inner *= (size_t)dims[d];
     size_t esz = sc_dtype_size(o->dt), out_row = (size_t)dims[l->axis] * inner;
-    uint8_t *out = sc_net_data(n, l->out);
-    size_t col = 0;
-    for (int k = 0; k < l->n_in; k++) {
-        const sc_nn_tensor *t = &n->tensors[l->in[k]];
-        int tdims[3] = { t->h, t->w, t->c };
-        size_t chunk = (size_t)tdims[l->axis] * inner;
-        const uint8_t *in = sc_net_data(n, l->in[k]);
-        int same = o->dt == SC_DT_F32 || (t->scale == o->scale && t->zp == o->zp);
-        for (size_t r = 0; r < outer; r++) {
-            if (same) {
-                memcpy(out + (r * out_row + col) * esz, in + r * chunk * esz, chunk * esz);
-            } else {
-                /* TFLite's ConcatenationWithScaling: float rescale, round, clamp. */
-                float scale = t->scale / o->scale, bias = -(float)t->zp * scale;
-                for (size_t e = 0; e < chunk; e++) {
-                    int32_t v = (int32_t)roundf((float)in[r * chunk + e] * scale + bias) + o->zp;
-                    out[r * out_row + col + e] = clamp_u8(v, 0, 255);
+    uint8_t *out = n->arena + o->offset;
+    for (size_t r = e0 / out_row; r * out_row < e1; r++) {
+        size_t base = r * out_row;
+        size_t lo = SC_MAX(e0, base) - base, hi = SC_MIN(e1, base + out_row) - base;
+        size_t col = 0;
+        for (int k = 0; k < l->n_in && col < hi; k++) {
+            const sc_nn_tensor *in_t = &n->tensors[l->in[k]];
+            int tdims[3] = { in_t->h, in_t->w, in_t->c };
+            size_t chunk = (size_t)tdims[l->axis] * inner;
+            size_t s0 = SC_MAX(lo, col), s1 = SC_MIN(hi, col + chunk);
+            if (s0 < s1) {
+                const uint8_t *in = n->arena + in_t->offset + (r * chunk + (s0 - col)) * esz;
+                uint8_t *dst = out + (base + s0) * esz;
+                if (t->same[k]) {
+                    memcpy(dst, in, (s1 - s0) * esz);
+                } else {
+                    const uint8_t *lut = t->lut[k];
+                    for (size_t e = 0; e < s1 - s0; e++) dst[e] = lut[in[e]];
                 }
             }
+            col += chunk;
         }
-        col += chunk;
     }
 }
 
-static void run_logistic(sc_net *n, const sc_nn_layer *l)
+static void run_concat(sc_net *n, const sc_nn_layer *l, sc_pool *pool)
 {
-    size_t count = sc_nn_tensor_elems(&n->tensors[l->out]);
+    const sc_nn_tensor *o = &n->tensors[l->out];
+    elem_task t = { .net = n, .l = l, .count = sc_nn_tensor_elems(o) };
+    for (int k = 0; k < l->n_in; k++) {
+        const sc_nn_tensor *in_t = &n->tensors[l->in[k]];
+        t.same[k] = o->dt == SC_DT_F32 || (in_t->scale == o->scale && in_t->zp == o->zp);
+        if (t.same[k]) continue;
+        /* TFLite's ConcatenationWithScaling: float rescale, round, clamp — a function of the
+         * input byte alone, so tabulated once per run. */
+        float scale = in_t->scale / o->scale, bias = -(float)in_t->zp * scale;
+        for (int v = 0; v < 256; v++) {
+            int32_t q = (int32_t)roundf((float)v * scale + bias) + o->zp;
+            t.lut[k][v] = clamp_u8(q, 0, 255);
+        }
+    }
+    run_elemwise(pool, concat_span, &t);
+}
+
+static void logistic_span(void *ctx, size_t index)
+{
+    const elem_task *t = ctx;
+    const sc_net *n = t->net;
+    const sc_nn_layer *l = t->l;
+    size_t e0 = index * t->per, e1 = SC_MIN(e0 + t->per, t->count);
     if (n->tensors[l->out].dt == SC_DT_F32) {
-        const float *x = sc_net_data(n, l->in[0]);
-        float *y = sc_net_data(n, l->out);
-        for (size_t i = 0; i < count; i++) y[i] = 1.0f / (1.0f + expf(-x[i]));
+        const float *x = (const float *)(const void *)(n->arena + n->tensors[l->in[0]].offset);
+        float *y = (float *)(void *)(n->arena + n->tensors[l->out].offset);
+        for (size_t i = e0; i < e1; i++) y[i] = 1.0f / (1.0f + expf(-x[i]));
         return;
     }
-    const uint8_t *x = sc_net_data(n, l->in[0]);
-    uint8_t *y = sc_net_data(n, l->out);
-    for (size_t i = 0; i < count; i++) y[i] = l->lut[x[i]];
+    const uint8_t *x = n->arena + n->tensors[l->in[0]].offset;
+    uint8_t *y = n->arena + n->tensors[l->out].offset;
+    for (size_t i = e0; i < e1; i++) y[i] = l->lut[x[i]];
+}
+
+static void run_logistic(sc_net *n, const sc_nn_layer *l, sc_pool *pool)
+{
+    elem_task t = { .net = n, .l = l, .count = sc_nn_tensor_elems(&n->tensors[l->out]) };
+    run_elemwise(pool, logistic_span, &t);
 }
 
 void sc_net_run_layer(sc_net *n, const sc_kernels *k, sc_pool *pool, int i)
@@ -313,9 +401,9 @@ void sc_net_run_layer(sc_net *n, const sc_kernels *k, sc_pool *pool, int i)
     switch (l->type) {
     case SC_L_CONV:
     case SC_L_DWCONV: run_conv(n, l, k, pool); break;
-    case SC_L_ADD: run_add(n, l); break;
-    case SC_L_CONCAT: run_concat(n, l); break;
-    case SC_L_LOGISTIC: run_logistic(n, l); break;
+    case SC_L_ADD: run_add(n, l, pool); break;
+    case SC_L_CONCAT: run_concat(n, l, pool); break;
+    case SC_L_LOGISTIC: run_logistic(n, l, pool); break;
     case SC_L_RESHAPE: break;   /* an alias: nothing to move */
     }
 }

@@ -1,6 +1,7 @@
 /* gemmconv for AVX-512: uint8 with VNNI (vpdpbusd: u8 inputs × s8 packed weights, 4 products
  * per int32 lane), f32 with FMA. Tiles of MR rows × up to 4 packed blocks of 16 channels
- * (24 accumulators); a short row tile repeats its last row and drops it. Compiled with
+ * (24 accumulators), over panels of PANEL rows; a short row tile repeats its last row and
+ * drops it. Compiled with
  * -mavx512f -mavx512bw -mavx512vl -mavx512vnni -mavx2 -mfma only. */
 #include <string.h>
 
@@ -9,6 +10,10 @@
 
 #define MR 6
 #define NBMAX 4
+/* Rows per panel: a panel's inputs (PANEL·K bytes or floats) stay in L2 while each group of
+ * NBMAX weight blocks passes over all its row tiles, so the weights are read from memory once
+ * per panel instead of once per MR rows (a 512×512 float layer: 1 MB per 6 pixels before). */
+#define PANEL 96
 
 /* Σ of the first k bytes of a row (for the (c - w_zp)·Σx term). */
 static int32_t row_sum_u8(const uint8_t *x, int k)
@@ -45,6 +50,9 @@ SC_X86_INLINE void tile_u8(const int nbk, const uint8_t *const ar[MR], const int
             for (int b = 0; b < nbk; b++) acc[r][b] = _mm512_dpbusd_epi32(acc[r][b], xb, wv[b]);
         }
     }
+    /* a compiler barrier: the requantisation constants are loaded here, after the loop (held
+     * across it they pushed the 24 accumulators out of registers, as in tile_f32) */
+    __asm__ __volatile__("" ::: "memory");
 #pragma GCC unroll 4
     for (int b = 0; b < nbk; b++) {
         __m512i bv = _mm512_load_si512(bias + 16 * b);
@@ -68,30 +76,37 @@ static void gemm_u8(int m, const uint8_t *a, size_t lda, const sc_u8_gemm_packed
     size_t bstride = (size_t)p->k_blocks * 64;
     sc_rq512 rq;
     sc_rq512_init(&rq, q);
-    for (int i0 = 0; i0 < m; i0 += MR) {
-        int mr = SC_MIN(MR, m - i0);
-        const uint8_t *ar[MR];
-        int32_t xs[MR] = { 0 };
-        for (int r = 0; r < MR; r++) ar[r] = a + (size_t)(i0 + SC_MIN(r, mr - 1)) * lda;
+    int32_t xs_panel[PANEL + MR] = { 0 };
+    for (int p0 = 0; p0 < m; p0 += PANEL) {
+        const int pm = SC_MIN(PANEL, m - p0);
         if (p->xsum_mult)
-            for (int r = 0; r < mr; r++) xs[r] = row_sum_u8(ar[r], p->k);
-        uint8_t *ci = c + (size_t)i0 * ldc;
+            for (int r = 0; r < pm; r++) xs_panel[r] = row_sum_u8(a + (size_t)(p0 + r) * lda, p->k);
         for (int nb = 0; nb < p->n_blocks; nb += NBMAX) {
             const int8_t *wb = w + (size_t)nb * bstride;
             const int32_t *bb = bias + nb * 16;
             int n_left = p->n - nb * 16;
-            switch (SC_MIN(NBMAX, p->n_blocks - nb)) {
-            case 4: tile_u8(4, ar, xs, p->k_blocks, wb, bstride, bb, p->xsum_mult, &rq, ci + nb * 16, ldc, mr, n_left); break;
-            case 3: tile_u8(3, ar, xs, p->k_blocks, wb, bstride, bb, p->xsum_mult, &rq, ci + nb * 16, ldc, mr, n_left); break;
-            case 2: tile_u8(2, ar, xs, p->k_blocks, wb, bstride, bb, p->xsum_mult, &rq, ci + nb * 16, ldc, mr, n_left); break;
-            default: tile_u8(1, ar, xs, p->k_blocks, wb, bstride, bb, p->xsum_mult, &rq, ci + nb * 16, ldc, mr, n_left); break;
+            for (int i0 = p0; i0 < p0 + pm; i0 += MR) {
+                int mr = SC_MIN(MR, p0 + pm - i0);
+                const uint8_t *ar[MR];
+                for (int r = 0; r < MR; r++) ar[r] = a + (size_t)(i0 + SC_MIN(r, mr - 1)) * lda;
+                const int32_t *xs = xs_panel + (i0 - p0);
+                uint8_t *ci = c + (size_t)i0 * ldc + nb * 16;
+                switch (SC_MIN(NBMAX, p->n_blocks - nb)) {
+                case 4: tile_u8(4, ar, xs, p->k_blocks, wb, bstride, bb, p->xsum_mult, &rq, ci, ldc, mr, n_left); break;
+                case 3: tile_u8(3, ar, xs, p->k_blocks, wb, bstride, bb, p->xsum_mult, &rq, ci, ldc, mr, n_left); break;
+                case 2: tile_u8(2, ar, xs, p->k_blocks, wb, bstride, bb, p->xsum_mult, &rq, ci, ldc, mr, n_left); break;
+                default: tile_u8(1, ar, xs, p->k_blocks, wb, bstride, bb, p->xsum_mult, &rq, ci, ldc, mr, n_left); break;
+                }
             }
         }
     }
 }
 
+/* lo and hi are broadcast after the k loop: the 24 accumulators, 4 weight vectors and a
+ * broadcast already take 29 of the 32 registers (held across the loop they made GCC spill
+ * two weight vectors to the stack and reload them 12 times per k). */
 SC_X86_INLINE void tile_f32(const int nbk, const float *const ar[MR], int k_n, const float *w, size_t bstride,
-                            const float *bias, __m512 lo, __m512 hi, float *c, size_t ldc, int mr, int n_left)
+                            const float *bias, float lo_s, float hi_s, float *c, size_t ldc, int mr, int n_left)
 {
     __m512 acc[MR][NBMAX];
 #pragma GCC unroll 4
@@ -111,6 +126,9 @@ SC_X86_INLINE void tile_f32(const int nbk, const float *const ar[MR], int k_n, c
             for (int b = 0; b < nbk; b++) acc[r][b] = _mm512_fmadd_ps(xb, wv[b], acc[r][b]);
         }
     }
+    /* the empty asm pins the broadcasts here: GCC would otherwise hoist them above the loop */
+    __asm__ __volatile__("" : "+m"(lo_s), "+m"(hi_s));
+    const __m512 lo = _mm512_set1_ps(lo_s), hi = _mm512_set1_ps(hi_s);
 #pragma GCC unroll 4
     for (int b = 0; b < nbk; b++) {
         int nj = n_left - 16 * b;
@@ -130,20 +148,22 @@ static void gemm_f32(int m, const float *a, size_t lda, const sc_f32_gemm_packed
 {
     const float *bias = sc_f32_gemm_bias(p), *w = sc_f32_gemm_w(p);
     size_t bstride = (size_t)p->k * 16;
-    __m512 vlo = _mm512_set1_ps(lo), vhi = _mm512_set1_ps(hi);
-    for (int i0 = 0; i0 < m; i0 += MR) {
-        int mr = SC_MIN(MR, m - i0);
-        const float *ar[MR];
-        for (int r = 0; r < MR; r++) ar[r] = a + (size_t)(i0 + SC_MIN(r, mr - 1)) * lda;
-        float *ci = c + (size_t)i0 * ldc;
+    for (int p0 = 0; p0 < m; p0 += PANEL) {
+        const int pm = SC_MIN(PANEL, m - p0);
         for (int nb = 0; nb < p->n_blocks; nb += NBMAX) {
             const float *wb = w + (size_t)nb * bstride, *bb = bias + nb * 16;
             int n_left = p->n - nb * 16;
-            switch (SC_MIN(NBMAX, p->n_blocks - nb)) {
-            case 4: tile_f32(4, ar, p->k, wb, bstride, bb, vlo, vhi, ci + nb * 16, ldc, mr, n_left); break;
-            case 3: tile_f32(3, ar, p->k, wb, bstride, bb, vlo, vhi, ci + nb * 16, ldc, mr, n_left); break;
-            case 2: tile_f32(2, ar, p->k, wb, bstride, bb, vlo, vhi, ci + nb * 16, ldc, mr, n_left); break;
-            default: tile_f32(1, ar, p->k, wb, bstride, bb, vlo, vhi, ci + nb * 16, ldc, mr, n_left); break;
+            for (int i0 = p0; i0 < p0 + pm; i0 += MR) {
+                int mr = SC_MIN(MR, p0 + pm - i0);
+                const float *ar[MR];
+                for (int r = 0; r < MR; r++) ar[r] = a + (size_t)(i0 + SC_MIN(r, mr - 1)) * lda;
+                float *ci = c + (size_t)i0 * ldc + nb * 16;
+                switch (SC_MIN(NBMAX, p->n_blocks - nb)) {
+                case 4: tile_f32(4, ar, p->k, wb, bstride, bb, lo, hi, ci, ldc, mr, n_left); break;
+                case 3: tile_f32(3, ar, p->k, wb, bstride, bb, lo, hi, ci, ldc, mr, n_left); break;
+                case 2: tile_f32(2, ar, p->k, wb, bstride, bb, lo, hi, ci, ldc, mr, n_left); break;
+                default: tile_f32(1, ar, p->k, wb, bstride, bb, lo, hi, ci, ldc, mr, n_left); break;
+                }
             }
         }
     }
