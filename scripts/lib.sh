@@ -7,10 +7,11 @@ SC_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
 # The Debian (bookworm) / Raspberry Pi OS packages ssdcam builds, runs and tests with: the one list.
 # build-essential..libstb-dev build the program; clang is the second compiler of scripts/test.sh;
-# python3 runs ../shared/testdata/compare.py; curl, unzip and ca-certificates fetch the public model zip;
-# xvfb gives the window test (tests/overlay) a real X server.
+# python3 runs ../shared/testdata/compare.py and the Python tests; python3-pil lets tests/model/test_preproc
+# check the resizer against Pillow itself (skipped without it); curl, unzip and ca-certificates fetch the
+# public model zip; xvfb gives the window test (tests/overlay) a real X server.
 SC_PACKAGES=(build-essential meson ninja-build pkg-config libv4l-dev libyaml-dev libsdl2-dev libstb-dev
-             clang python3 curl unzip ca-certificates xvfb)
+             clang python3 python3-pil curl unzip ca-certificates xvfb)
 
 sc_say()  { printf '==> %s\n' "$*" >&2; }
 sc_warn() { printf 'warning: %s\n' "$*" >&2; }

