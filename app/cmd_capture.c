@@ -16,6 +16,7 @@
 
 #include "app/capture.h"
 #include "app/cmds.h"
+#include "app/json_out.h"
 #include "app/image_io.h"
 #include "core/clock.h"
 #include "core/image.h"
@@ -79,18 +80,6 @@ static int parse_long(const char *s, long lo, long hi, long *out)
     if (errno || end == s || *end || v < lo || v > hi) return 0;
     *out = v;
     return 1;
-}
-
-static void json_str(FILE *f, const char *s)
-{
-    fputc('"', f);
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\') fprintf(f, "\\%c", c);
-        else if (c < 0x20) fprintf(f, "\\u%04x", c);
-        else fputc(c, f);
-    }
-    fputc('"', f);
 }
 
 static void crc_init(uint32_t tab[256])
@@ -211,9 +200,9 @@ static void print_events(sc_capture *cap, uint64_t *last_seq)
         for (int i = 0; i < n; i++) {
             printf("{\"event\":\"state\",\"state\":\"%s\",\"t\":%.6f,\"path\":",
                    sc_capture_state_name(ev[i].state), (double)ev[i].t_ns / 1e9);
-            json_str(stdout, inf.path);
+            sc_json_str(stdout, inf.path);
             fputs(",\"reason\":", stdout);
-            json_str(stdout, ev[i].reason);
+            sc_json_str(stdout, ev[i].reason);
             fputs("}\n", stdout);
             *last_seq = ev[i].seq;
         }
@@ -264,7 +253,7 @@ static int decode_frame(const opts *o, decoder *d, const uint32_t *tab, const sc
         if (f->fmt == SC_PIXFMT_MJPEG) {
             if (sc_image_load_mem(f->data, f->bytes_used, "frame", &full, err, sizeof(err)) != SC_OK) {
                 fputs(",\"decode_error\":", stdout);
-                json_str(stdout, err);
+                sc_json_str(stdout, err);
                 return -1;
             }
         } else {   /* RGB24 from a file source: a view of the frame */
@@ -339,15 +328,15 @@ int sc_cmd_capture(int argc, char **argv)
     sc_capture_info inf;
     sc_capture_get_info(cap, &inf);
     printf("{\"event\":\"open\",\"t\":%.6f,\"path\":", (double)t_start / 1e9);
-    json_str(stdout, inf.path);
+    sc_json_str(stdout, inf.path);
     fputs(",\"by_id\":", stdout);
-    json_str(stdout, inf.by_id);
+    sc_json_str(stdout, inf.by_id);
     fputs(",\"driver\":", stdout);
-    json_str(stdout, inf.driver);
+    sc_json_str(stdout, inf.driver);
     fputs(",\"card\":", stdout);
-    json_str(stdout, inf.card);
+    sc_json_str(stdout, inf.card);
     fputs(",\"bus\":", stdout);
-    json_str(stdout, inf.bus);
+    sc_json_str(stdout, inf.bus);
     printf(",\"format\":\"%s\",\"width\":%d,\"height\":%d,\"fps\":%.6g,\"buffers\":%d,\"frame_bytes\":%zu}\n",
            sc_pixfmt_name(inf.fmt), inf.width, inf.height, inf.fps, inf.n_buffers, inf.frame_bytes);
     fflush(stdout);

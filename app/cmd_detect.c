@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "app/cmds.h"
+#include "app/json_out.h"
 #include "app/image_io.h"
 #include "app/paths.h"
 #include "core/clock.h"
@@ -36,18 +37,6 @@ static void usage(FILE *f)
         "  --format F         json (default: JSON Lines, boxes in source pixels) or compare\n"
         "                     (one object keyed by image name, for testdata/compare.py)\n"
         "exit codes: 0 ok, 2 usage, 3 model, 4 an image could not be read (the others are still done)\n");
-}
-
-static void json_str(FILE *f, const char *s)
-{
-    fputc('"', f);
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\') fprintf(f, "\\%c", c);
-        else if (c < 0x20) fprintf(f, "\\u%04x", c);
-        else fputc(c, f);
-    }
-    fputc('"', f);
 }
 
 static const char *base_name(const char *p)
@@ -198,27 +187,27 @@ int sc_cmd_detect(int argc, char **argv)
 
         if (compare) {
             printf("%s", first ? "\n " : ",\n ");
-            json_str(stdout, base_name(images[k]));
+            sc_json_str(stdout, base_name(images[k]));
             printf(": [");
             for (int i = 0; i < kept; i++) {
                 const sc_det *d = &dets[i];
                 printf("%s{\"class_index\": %d, \"label\": ", i ? ", " : "", d->class_id);
-                json_str(stdout, sc_labels_name(labels, d->class_id));
+                sc_json_str(stdout, sc_labels_name(labels, d->class_id));
                 printf(", \"score\": %.6f, \"box_ymin_xmin_ymax_xmax\": [%.6f, %.6f, %.6f, %.6f]}",
                        d->score, d->ymin, d->xmin, d->ymax, d->xmax);
             }
             printf("]");
         } else {
             printf("{\"image\": ");
-            json_str(stdout, images[k]);
+            sc_json_str(stdout, images[k]);
             printf(", \"width\": %d, \"height\": %d, \"model\": ", img.width, img.height);
-            json_str(stdout, base_name(o.model));
+            sc_json_str(stdout, base_name(o.model));
             printf(", \"input_size\": %d, \"resize_ms\": %.3f, \"detect_ms\": %.3f, \"detections\": [",
                    size, (t1 - t0) / 1e6, (t2 - t1) / 1e6);
             for (int i = 0; i < kept; i++) {
                 const sc_det *d = &dets[i];
                 printf("%s{\"label\": ", i ? ", " : "");
-                json_str(stdout, sc_labels_name(labels, d->class_id));
+                sc_json_str(stdout, sc_labels_name(labels, d->class_id));
                 printf(", \"class_id\": %d, \"score\": %.4f, \"box\": [%d, %d, %d, %d], "
                        "\"box_norm\": [%.5f, %.5f, %.5f, %.5f]}",
                        d->class_id, d->score,

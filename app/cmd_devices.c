@@ -20,6 +20,7 @@
 
 #include "app/capture.h"
 #include "app/cmds.h"
+#include "app/json_out.h"
 #include "core/log.h"
 
 #define MAX_NODES 64
@@ -36,18 +37,6 @@ static void usage(FILE *f)
         "  --all    also the formats libv4l2 would convert to (\"emulated\")\n"
         "  --controls  also the controls (name, type, range, current value; for `capture --ctrl`)\n"
         "exit codes: 0 at least one capture device listed, 1 none found, 2 usage\n");
-}
-
-static void json_str(FILE *f, const char *s)
-{
-    fputc('"', f);
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\') fprintf(f, "\\%c", c);
-        else if (c < 0x20) fprintf(f, "\\u%04x", c);
-        else fputc(c, f);
-    }
-    fputc('"', f);
 }
 
 static int xioctl(int fd, unsigned long req, void *arg)
@@ -185,9 +174,9 @@ static void list_format(int fd, const struct v4l2_fmtdesc *d, int json, FILE *ou
     char fcc[8];
     if (json) {
         fputs("{\"fourcc\":", out);
-        json_str(out, fourcc_str(d->pixelformat, fcc));
+        sc_json_str(out, fourcc_str(d->pixelformat, fcc));
         fputs(",\"description\":", out);
-        json_str(out, (const char *)d->description);
+        sc_json_str(out, (const char *)d->description);
         fprintf(out, ",\"compressed\":%s,\"emulated\":%s,\"sizes\":[",
                 d->flags & V4L2_FMT_FLAG_COMPRESSED ? "true" : "false",
                 d->flags & V4L2_FMT_FLAG_EMULATED ? "true" : "false");
@@ -260,7 +249,7 @@ static void list_controls(int fd, int json, FILE *out)
             snprintf(name, sizeof(name), "%.*s", (int)sizeof(q.name), (const char *)q.name);
             if (json) {
                 fputs(n ? ",{\"name\":" : "{\"name\":", out);
-                json_str(out, name);
+                sc_json_str(out, name);
                 fprintf(out, ",\"type\":\"%s\",\"min\":%d,\"max\":%d,\"step\":%d,\"default\":%d",
                         ctrl_type(q.type), q.minimum, q.maximum, q.step, q.default_value);
                 if (has_value) fprintf(out, ",\"value\":%d", c.value);
@@ -303,9 +292,9 @@ static int list_node(const char *node, int json, int all, int controls, FILE *ou
         int e = errno;
         if (json) {
             fputs("{\"path\":", out);
-            json_str(out, node);
+            sc_json_str(out, node);
             fputs(",\"error\":", out);
-            json_str(out, strerror(e));
+            sc_json_str(out, strerror(e));
             fputs("}\n", out);
         } else {
             fprintf(out, "%s: cannot open: %s\n", node, strerror(e));
@@ -319,9 +308,9 @@ static int list_node(const char *node, int json, int all, int controls, FILE *ou
         v4l2_close(fd);
         if (json) {
             fputs("{\"path\":", out);
-            json_str(out, node);
+            sc_json_str(out, node);
             fputs(",\"error\":", out);
-            json_str(out, strerror(e));
+            sc_json_str(out, strerror(e));
             fputs("}\n", out);
         } else {
             fprintf(out, "%s: not a V4L2 device (%s)\n", node, strerror(e));
@@ -338,25 +327,25 @@ static int list_node(const char *node, int json, int all, int controls, FILE *ou
 
     if (json) {
         fputs("{\"path\":", out);
-        json_str(out, node);
+        sc_json_str(out, node);
         fputs(",\"by_id\":", out);
-        if (by_id[0]) json_str(out, by_id); else fputs("null", out);
+        if (by_id[0]) sc_json_str(out, by_id); else fputs("null", out);
         fputs(",\"by_path\":", out);
-        if (by_path[0]) json_str(out, by_path); else fputs("null", out);
-        fputs(",\"card\":", out); json_str(out, card);
-        fputs(",\"driver\":", out); json_str(out, driver);
-        fputs(",\"bus\":", out); json_str(out, bus);
-        fputs(",\"sysfs_name\":", out); json_str(out, si.name);
-        fputs(",\"sysfs_driver\":", out); json_str(out, si.driver);
+        if (by_path[0]) sc_json_str(out, by_path); else fputs("null", out);
+        fputs(",\"card\":", out); sc_json_str(out, card);
+        fputs(",\"driver\":", out); sc_json_str(out, driver);
+        fputs(",\"bus\":", out); sc_json_str(out, bus);
+        fputs(",\"sysfs_name\":", out); sc_json_str(out, si.name);
+        fputs(",\"sysfs_driver\":", out); sc_json_str(out, si.driver);
         if (si.vendor[0]) {
-            fputs(",\"usb\":{\"vendor\":", out); json_str(out, si.vendor);
-            fputs(",\"product\":", out); json_str(out, si.product);
-            fputs(",\"manufacturer\":", out); json_str(out, si.manufacturer);
-            fputs(",\"name\":", out); json_str(out, si.usb_product);
+            fputs(",\"usb\":{\"vendor\":", out); sc_json_str(out, si.vendor);
+            fputs(",\"product\":", out); sc_json_str(out, si.product);
+            fputs(",\"manufacturer\":", out); sc_json_str(out, si.manufacturer);
+            fputs(",\"name\":", out); sc_json_str(out, si.usb_product);
             fputc('}', out);
         }
         fprintf(out, ",\"capture\":%s,\"capabilities\":", is_capture ? "true" : "false");
-        json_str(out, caps_s);
+        sc_json_str(out, caps_s);
         fputs(",\"formats\":[", out);
     } else if (!is_capture) {
         fprintf(out, "%s: %s (%s, %s): not a video capture node (%s)\n", node, card, driver, bus, caps_s);
