@@ -20,20 +20,10 @@
 #include "app/overlay.h"
 #include "core/log.h"
 #include "tests/overlay/overlay_check.h"
+#include "tests/overlay/sdl_alloc_count.h"
 
 static const sc_rgb BLACK = { 0, 0, 0 }, WHITE = { 255, 255, 255 };
 
-/* SDL's allocations, counted through SDL_SetMemoryFunctions (test-only state). */
-static SDL_malloc_func real_malloc;
-static SDL_calloc_func real_calloc;
-static SDL_realloc_func real_realloc;
-static SDL_free_func real_free;
-static long n_sdl_allocs;
-
-static void *count_malloc(size_t n) { n_sdl_allocs++; return real_malloc(n); }
-static void *count_calloc(size_t a, size_t b) { n_sdl_allocs++; return real_calloc(a, b); }
-static void *count_realloc(void *p, size_t n) { n_sdl_allocs++; return real_realloc(p, n); }
-static void count_free(void *p) { real_free(p); }
 
 static uint32_t be32(const unsigned char *p)
 {
@@ -186,8 +176,7 @@ int main(int argc, char **argv)
     SDL_Window *win;
     int W, H, wx = 0, wy = 0;
 
-    SDL_GetMemoryFunctions(&real_malloc, &real_calloc, &real_realloc, &real_free);
-    SDL_SetMemoryFunctions(count_malloc, count_calloc, count_realloc, count_free);
+    count_sdl_allocs();
     if (argc < 2) {
         fprintf(stderr, "usage: overlay_window OUT_DIR [XVFB_SCREEN_XWD]\n");
         return 2;

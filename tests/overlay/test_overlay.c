@@ -12,18 +12,8 @@
 #include "app/image_io.h"
 #include "app/overlay.h"
 #include "tests/overlay/overlay_check.h"
+#include "tests/overlay/sdl_alloc_count.h"
 
-/* SDL's allocations, counted through SDL_SetMemoryFunctions (test-only state). */
-static SDL_malloc_func real_malloc;
-static SDL_calloc_func real_calloc;
-static SDL_realloc_func real_realloc;
-static SDL_free_func real_free;
-static long n_sdl_allocs;
-
-static void *count_malloc(size_t n) { n_sdl_allocs++; return real_malloc(n); }
-static void *count_calloc(size_t a, size_t b) { n_sdl_allocs++; return real_calloc(a, b); }
-static void *count_realloc(void *p, size_t n) { n_sdl_allocs++; return real_realloc(p, n); }
-static void count_free(void *p) { real_free(p); }
 
 static const sc_rgb BLACK = { 0, 0, 0 }, WHITE = { 255, 255, 255 };
 
@@ -76,8 +66,7 @@ int main(void)
     sc_overlay *ov = NULL;
     sc_status st;
 
-    SDL_GetMemoryFunctions(&real_malloc, &real_calloc, &real_realloc, &real_free);
-    SDL_SetMemoryFunctions(count_malloc, count_calloc, count_realloc, count_free);
+    count_sdl_allocs();
 
     snprintf(path, sizeof(path), "%s/testdata/images/voc_000067.jpg", sc_test_shared_dir());
     st = sc_image_load(path, &photo, err, sizeof(err));
