@@ -333,6 +333,19 @@ static sc_status resolve_source(pipeline *p, sc_capture_cfg *cc)
     return SC_OK;
 }
 
+/* Counts a result's capture → result latency and appends its line to the log (if any). */
+static void record_result(const pipeline *p, sc_detlog *log, const result *r, double *lat, int64_t *n_lat)
+{
+    double age = (double)(r->t_done_ns - r->t_capture_ns) / 1e6;
+    lat[(*n_lat)++ % N_LAT] = age;
+    if (!log) return;
+    sc_detlog_record rec = { .t_capture_ns = r->t_capture_ns, .frame_id = r->frame_id,
+                             .source = p->source_name, .model = p->model_name,
+                             .input_size = r->input_size, .width = r->src_w, .height = r->src_h,
+                             .latency_ms = age, .dets = r->dets, .n_dets = r->n };
+    sc_detlog_write(log, &rec);
+}
+
 static int pending_signal(void)
 {
     sigset_t set;
@@ -464,15 +477,7 @@ int sc_pipeline_run(const sc_config *cfg, const sc_run_opts *opts)
             wait_ns = 0;
             result *r = item;
             n_res++;
-            double age = (double)(r->t_done_ns - r->t_capture_ns) / 1e6;
-            lat[n_lat++ % N_LAT] = age;
-            if (log) {
-                sc_detlog_record rec = { .t_capture_ns = r->t_capture_ns, .frame_id = r->frame_id,
-                                         .source = p->source_name, .model = p->model_name,
-                                         .input_size = r->input_size, .width = r->src_w, .height = r->src_h,
-                                         .latency_ms = age, .dets = r->dets, .n_dets = r->n };
-                sc_detlog_write(log, &rec);
-            }
+            record_result(p, log, r, lat, &n_lat);
             if (latest) { void *ev; sc_queue_push(p->free_q, latest, &ev); }
             latest = r;
             if (opts->max_results > 0 && n_res >= opts->max_results) break;
@@ -576,6 +581,13 @@ int sc_pipeline_run(const sc_config *cfg, const sc_run_opts *opts)
     sc_queue_close(p->show_q);
     if (p->infer_started) pthread_join(p->infer_thread, NULL);
     p->infer_started = 0;
+    /* Results finished after the loop stopped are logged too: every processed frame has its line. */
+    for (void *item; sc_queue_pop(p->result_q, &item, 0) == SC_OK;) {
+        result *r = item;
+        record_result(p, log, r, lat, &n_lat);
+        void *ev;
+        sc_queue_push(p->free_q, r, &ev);
+    }
     {
         sc_capture_stats cs;
         sc_capture_get_stats(p->cap, &cs);
