@@ -8,6 +8,9 @@
 #   clang   build-test-clang     clang     debugoptimized                            unit
 #   nosimd  build-test-nosimd    gcc       + -Dsimd=disabled -Ddisplay=disabled      unit, model
 #
+# Then one configuration per script tests/ci/NAME.sh (tsan, fuzz, aarch64, ...): the script builds in
+# its own build dir and prints a last line "N passed, N failed", which is added to the totals.
+#
 # Suites that have no tests yet are left out. Prints each configuration's meson summary, then
 # one line per configuration and a last line "N passed, N failed" (N counts test programs over
 # all configurations; a configuration that fails to build counts as one failure). Exit status
@@ -41,6 +44,10 @@ configs=(
     "clang|clang|unit|-Dbuildtype=debugoptimized|1"
     "nosimd|gcc|unit,model|-Dbuildtype=debugoptimized -Dsimd=disabled -Ddisplay=disabled|1"
 )
+# Script configurations, one per tests/ci/NAME.sh: NAME | "script" | path | - | -
+for s in tests/ci/*.sh; do
+    [[ -f $s ]] && configs+=("$(basename "$s" .sh)|script|$s||1")
+done
 
 for n in "${only[@]}"; do
     printf '%s\n' "${configs[@]}" | grep -q "^$n|" || sc_die "test.sh: no configuration named '$n' (gcc, asan, clang, nosimd)"
@@ -101,12 +108,35 @@ run_config() {
     summary+=("$(printf '%-7s %d ok, %d failed, %d skipped (%d s)' "$name" "$pass" "$fail" "$skip" $((SECONDS - t0)))")
 }
 
+# run_script NAME PATH: run a script configuration; its last "N passed, N failed" line is counted
+# (no such line, or a non-zero exit with no failure counted, is one failure).
+run_script() {
+    local name=$1 path=$2 t0=$SECONDS rc=0 out=build-test-$1.log pass=0 fail=0 line
+    echo
+    echo "======== $name: $path"
+    bash "$path" 2>&1 | tee "$out" || rc=${PIPESTATUS[0]}
+    line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$out" | tail -1 || true)
+    if [[ -n $line ]]; then
+        read -r pass _ fail _ <<<"$line"
+    fi
+    if [[ -z $line ]] || ((rc != 0 && fail == 0)); then
+        echo "$name: $path exited with $rc${line:+ after '$line'}"
+        fail=$((fail + 1))
+    fi
+    total_pass=$((total_pass + pass)) total_fail=$((total_fail + fail))
+    summary+=("$(printf '%-7s %d ok, %d failed (%d s)' "$name" "$pass" "$fail" $((SECONDS - t0)))")
+}
+
 for c in "${configs[@]}"; do
     IFS='|' read -r name cc suites opts mult <<<"$c"
     if ((${#only[@]})) && ! printf '%s\n' "${only[@]}" | grep -qx -- "$name"; then
         continue
     fi
-    run_config "$name" "$cc" "$suites" "$opts" "$mult"
+    if [[ $cc == script ]]; then
+        run_script "$name" "$suites"
+    else
+        run_config "$name" "$cc" "$suites" "$opts" "$mult"
+    fi
 done
 
 echo
