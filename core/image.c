@@ -28,10 +28,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/kernels/kernels.h"
+#include "core/kernels/resize.h"
 #include "core/log.h"
 #include "core/mem.h"
+#include "sc_config.h"
 
 #define SC_RESAMPLE_BITS 22
+_Static_assert(SC_RESAMPLE_BITS == SC_RESIZE_BITS, "the SIMD passes use the same precision");
 
 sc_status sc_image_init(sc_image *img, int width, int height, int channels)
 {
@@ -82,7 +86,10 @@ struct sc_resizer {
     sc_axis h, v;
     int row0, rows;     /* source rows [row0, row0 + rows) read when the horizontal pass runs */
     uint8_t *tmp;       /* dst_w × rows × channels, when both passes run */
-    int32_t *acc;       /* dst_w × channels accumulators for the vertical pass */
+    sc_resize_htab htab;    /* SIMD horizontal steps; n_chunks 0 when not built (scalar pass) */
+    sc_resize_v_fn v_fn;    /* the vertical pass of the chosen level */
+    sc_resize_h_fn h_fn;    /* NULL: the scalar horizontal pass */
+    const char *isa;        /* "ref", "avx2", "neon" */
 };
 
 static double triangle(double x)
@@ -146,6 +153,65 @@ static sc_status axis_init(sc_axis *a, int in_size, int out_size)
     return SC_OK;
 }
 
+static inline uint8_t clip8(int32_t v)
+{
+    if (v < 0) return 0;
+    v >>= SC_RESAMPLE_BITS;
+    return v > 255 ? 255 : (uint8_t)v;
+}
+
+/* The scalar vertical pass for one output row (the reference; same signature as the SIMD
+ * ones): accumulators for up to 256 bytes at a time on the stack, so any number of threads
+ * can run it on one resizer. */
+static void vert_row_ref(const uint8_t *src, size_t src_stride, const int32_t *k, int count, int n,
+                         uint8_t *dst)
+{
+    int32_t acc[256];
+    for (int i0 = 0; i0 < n; i0 += 256) {
+        const int m = n - i0 < 256 ? n - i0 : 256;
+        for (int i = 0; i < m; i++) acc[i] = 1 << (SC_RESAMPLE_BITS - 1);
+        for (int y = 0; y < count; y++) {
+            const uint8_t *in = src + (size_t)y * src_stride + i0;
+            const int32_t ky = k[y];
+            for (int i = 0; i < m; i++) acc[i] += in[i] * ky;
+        }
+        for (int i = 0; i < m; i++) dst[i0 + i] = clip8(acc[i]);
+    }
+}
+
+static const struct {
+    const char *isa;
+    sc_resize_h_fn h;
+    sc_resize_v_fn v;
+} levels[] = {
+#if SC_HAVE_AVX2
+    { "avx2", sc_resize_h__avx2, sc_resize_v__avx2 },
+#endif
+#if SC_HAVE_NEON
+    { "neon", sc_resize_h__neon, sc_resize_v__neon },
+#endif
+    { "ref", NULL, vert_row_ref },
+};
+
+sc_status sc_resizer_set_isa(sc_resizer *r, const char *isa)
+{
+    SC_ASSERT(r && isa);
+    for (size_t i = 0; i < SC_ARRAY_LEN(levels); i++) {
+        if (strcmp(isa, levels[i].isa) != 0) continue;
+        if (!sc_kernels_isa_supported(isa)) return SC_E_UNSUPPORTED;
+        r->isa = levels[i].isa;
+        r->h_fn = r->htab.n_chunks ? levels[i].h : NULL;
+        r->v_fn = levels[i].v;
+        return SC_OK;
+    }
+    return SC_E_UNSUPPORTED;
+}
+
+const char *sc_resizer_isa(const sc_resizer *r)
+{
+    return r->isa;
+}
+
 sc_status sc_resizer_create(int src_w, int src_h, int dst_w, int dst_h, int channels,
                             sc_resizer **out)
 {
@@ -178,8 +244,6 @@ sc_status sc_resizer_create(int src_w, int src_h, int dst_w, int dst_h, int chan
         r->row0 = r->v.first[0];
         r->rows = r->v.first[dst_h - 1] + r->v.count[dst_h - 1] - r->row0;
         if (!sc_mul_size((size_t)dst_w, (size_t)channels, &n)) { st = SC_E_RANGE; goto fail; }
-        r->acc = malloc(n * sizeof(int32_t));
-        if (!r->acc) goto fail;
         if (r->need_h) {
             if (!sc_mul_size(n, (size_t)r->rows, &n)) { st = SC_E_RANGE; goto fail; }
             r->tmp = sc_aligned_alloc(n);
@@ -189,6 +253,19 @@ sc_status sc_resizer_create(int src_w, int src_h, int dst_w, int dst_h, int chan
         r->row0 = 0;
         r->rows = src_h;
     }
+    /* The SIMD step table, when a SIMD level is compiled in; rows under 16 bytes keep the
+     * scalar horizontal pass (SC_E_UNSUPPORTED). */
+    if (r->need_h && SC_ARRAY_LEN(levels) > 1) {
+        st = sc_resize_htab_build(&r->htab, src_w, dst_w, channels, r->h.first, r->h.count,
+                                  r->h.coef, r->h.ksize);
+        if (st != SC_OK && st != SC_E_UNSUPPORTED) goto fail;
+    }
+    /* The best level this CPU runs, unless SC_KERNELS asks for the scalar code. */
+    const char *env = getenv("SC_KERNELS");
+    int force_ref = env && (!strcmp(env, "ref") || !strcmp(env, "portable"));
+    for (size_t i = 0; i < SC_ARRAY_LEN(levels); i++)
+        if ((!force_ref || !strcmp(levels[i].isa, "ref")) && sc_resizer_set_isa(r, levels[i].isa) == SC_OK)
+            break;
     *out = r;
     return SC_OK;
 fail:
@@ -203,16 +280,9 @@ void sc_resizer_destroy(sc_resizer *r)
     if (!r) return;
     axis_free(&r->h);
     axis_free(&r->v);
+    sc_resize_htab_free(&r->htab);
     sc_aligned_free(r->tmp);
-    free(r->acc);
     free(r);
-}
-
-static inline uint8_t clip8(int32_t v)
-{
-    if (v < 0) return 0;
-    v >>= SC_RESAMPLE_BITS;
-    return v > 255 ? 255 : (uint8_t)v;
 }
 
 /* The channel count is a compile-time constant in each instantiation, so the inner loops
@@ -246,6 +316,10 @@ static inline void horiz_rows(const sc_axis *h, int dst_w, const uint8_t *src, s
 static void horizontal_pass(const sc_resizer *r, const uint8_t *src, size_t src_stride,
                             int rows, uint8_t *dst, size_t dst_stride)
 {
+    if (r->h_fn) {
+        r->h_fn(&r->htab, src, src_stride, rows, dst, dst_stride);
+        return;
+    }
     switch (r->channels) {
     case 1: horiz_rows(&r->h, r->dst_w, src, src_stride, rows, dst, dst_stride, 1, 1); break;
     case 3: horiz_rows(&r->h, r->dst_w, src, src_stride, rows, dst, dst_stride, 3, 3); break;
@@ -256,27 +330,64 @@ static void horizontal_pass(const sc_resizer *r, const uint8_t *src, size_t src_
     }
 }
 
-/* src row 0 is the first row the vertical windows index (first[] is relative to it). */
-static void vertical_pass(sc_resizer *r, const uint8_t *src, size_t src_stride, int first_off,
-                          uint8_t *dst, size_t dst_stride)
+/* Output rows [y0, y1); src row 0 is the first row the vertical windows index (first[] is
+ * relative to it). */
+static void vertical_pass(const sc_resizer *r, const uint8_t *src, size_t src_stride, int first_off,
+                          uint8_t *dst, size_t dst_stride, int y0, int y1)
 {
     const int n = r->dst_w * r->channels;
-    int32_t *acc = r->acc;
-    for (int yy = 0; yy < r->dst_h; yy++) {
-        const int32_t *k = r->v.coef + (size_t)yy * r->v.ksize;
-        const int y0 = r->v.first[yy] - first_off;
-        uint8_t *o = dst + (size_t)yy * dst_stride;
-        for (int i = 0; i < n; i++) acc[i] = 1 << (SC_RESAMPLE_BITS - 1);
-        for (int y = 0; y < r->v.count[yy]; y++) {
-            const uint8_t *in = src + (size_t)(y0 + y) * src_stride;
-            const int32_t ky = k[y];
-            for (int i = 0; i < n; i++) acc[i] += in[i] * ky;
-        }
-        for (int i = 0; i < n; i++) o[i] = clip8(acc[i]);
-    }
+    for (int yy = y0; yy < y1; yy++)
+        r->v_fn(src + (size_t)(r->v.first[yy] - first_off) * src_stride, src_stride,
+                r->v.coef + (size_t)yy * r->v.ksize, r->v.count[yy], n,
+                dst + (size_t)yy * dst_stride);
 }
 
-void sc_resizer_run(sc_resizer *r, const sc_image *src, sc_image *dst)
+/* Rows per pool index: the horizontal pass works on 4 rows at a time. */
+#define H_ROWS_PER_TASK 16
+#define V_ROWS_PER_TASK 8
+
+typedef struct run_ctx {
+    const sc_resizer *r;
+    const uint8_t *src;     /* horizontal: first source row; vertical: row 0 of first[] */
+    size_t src_stride;
+    uint8_t *dst;
+    size_t dst_stride;
+    int first_off;          /* vertical */
+    int rows;               /* horizontal: rows to produce; vertical: dst_h */
+} run_ctx;
+
+static void h_task(void *c, size_t i)
+{
+    const run_ctx *x = c;
+    int y0 = (int)i * H_ROWS_PER_TASK;
+    int n = x->rows - y0 < H_ROWS_PER_TASK ? x->rows - y0 : H_ROWS_PER_TASK;
+    horizontal_pass(x->r, x->src + (size_t)y0 * x->src_stride, x->src_stride, n,
+                    x->dst + (size_t)y0 * x->dst_stride, x->dst_stride);
+}
+
+static void v_task(void *c, size_t i)
+{
+    const run_ctx *x = c;
+    int y0 = (int)i * V_ROWS_PER_TASK;
+    int y1 = x->rows - y0 < V_ROWS_PER_TASK ? x->rows : y0 + V_ROWS_PER_TASK;
+    vertical_pass(x->r, x->src, x->src_stride, x->first_off, x->dst, x->dst_stride, y0, y1);
+}
+
+static void run_h(const sc_resizer *r, sc_pool *pool, const uint8_t *src, size_t src_stride,
+                  int rows, uint8_t *dst, size_t dst_stride)
+{
+    run_ctx x = { r, src, src_stride, dst, dst_stride, 0, rows };
+    sc_pool_parallel(pool, h_task, &x, (size_t)(rows + H_ROWS_PER_TASK - 1) / H_ROWS_PER_TASK);
+}
+
+static void run_v(const sc_resizer *r, sc_pool *pool, const uint8_t *src, size_t src_stride,
+                  int first_off, uint8_t *dst, size_t dst_stride)
+{
+    run_ctx x = { r, src, src_stride, dst, dst_stride, first_off, r->dst_h };
+    sc_pool_parallel(pool, v_task, &x, (size_t)(r->dst_h + V_ROWS_PER_TASK - 1) / V_ROWS_PER_TASK);
+}
+
+void sc_resizer_run_pool(sc_resizer *r, const sc_image *src, sc_image *dst, sc_pool *pool)
 {
     SC_ASSERT(r && src && dst && src->data && dst->data);
     SC_ASSERT(src->width == r->src_w && src->height == r->src_h && src->channels == r->channels);
@@ -284,17 +395,22 @@ void sc_resizer_run(sc_resizer *r, const sc_image *src, sc_image *dst)
 
     if (r->need_h && r->need_v) {
         const size_t tmp_stride = (size_t)r->dst_w * r->channels;
-        horizontal_pass(r, src->data + (size_t)r->row0 * src->stride_bytes, src->stride_bytes,
-                        r->rows, r->tmp, tmp_stride);
-        vertical_pass(r, r->tmp, tmp_stride, r->row0, dst->data, dst->stride_bytes);
+        run_h(r, pool, src->data + (size_t)r->row0 * src->stride_bytes, src->stride_bytes,
+              r->rows, r->tmp, tmp_stride);
+        run_v(r, pool, r->tmp, tmp_stride, r->row0, dst->data, dst->stride_bytes);
     } else if (r->need_h) {
-        horizontal_pass(r, src->data, src->stride_bytes, r->src_h, dst->data, dst->stride_bytes);
+        run_h(r, pool, src->data, src->stride_bytes, r->src_h, dst->data, dst->stride_bytes);
     } else if (r->need_v) {
-        vertical_pass(r, src->data, src->stride_bytes, 0, dst->data, dst->stride_bytes);
+        run_v(r, pool, src->data, src->stride_bytes, 0, dst->data, dst->stride_bytes);
     } else {
         const size_t row = (size_t)r->src_w * r->channels;
         for (int y = 0; y < r->src_h; y++)
             memcpy(dst->data + (size_t)y * dst->stride_bytes,
                    src->data + (size_t)y * src->stride_bytes, row);
     }
+}
+
+void sc_resizer_run(sc_resizer *r, const sc_image *src, sc_image *dst)
+{
+    sc_resizer_run_pool(r, src, dst, NULL);
 }

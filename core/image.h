@@ -4,7 +4,9 @@
  * a separable convolution with the triangle filter whose support widens by the scale factor
  * when shrinking (so it averages over the source area), fixed-point coefficients with
  * Pillow's precision and rounding, horizontal pass first, then vertical. The coefficient
- * tables and the intermediate buffer are allocated once by create; run allocates nothing. */
+ * tables and the intermediate buffer are allocated once by create; run allocates nothing.
+ * The passes are vectorised (AVX2, NEON) in integer arithmetic with the same taps, so every
+ * level gives the same bytes. */
 #ifndef SC_CORE_IMAGE_H
 #define SC_CORE_IMAGE_H
 
@@ -12,6 +14,7 @@
 #include <stdint.h>
 
 #include "core/base.h"
+#include "core/pool.h"
 
 typedef struct sc_image {
     uint8_t *data;          /* row-major, interleaved channels; owned by whoever allocated it */
@@ -32,7 +35,20 @@ sc_status sc_resizer_create(int src_w, int src_h, int dst_w, int dst_h, int chan
                             sc_resizer **out);
 void sc_resizer_destroy(sc_resizer *r);   /* NULL is a no-op */
 /* src and dst must have the sizes and channel count given to create. Thread-compatible:
- * one resizer per thread (it owns an intermediate buffer). */
+ * one resizer per thread (it owns an intermediate buffer). Reads only the src pixels (no
+ * over-read past a row's width·channels bytes) and writes only the dst pixels. */
 void sc_resizer_run(sc_resizer *r, const sc_image *src, sc_image *dst);
+/* The same, with each pass split over `pool` by rows (horizontal: intermediate rows, then
+ * vertical: output rows; one writer per byte), so the result is identical for any thread
+ * count. NULL pool: serial. The pool must not be running another job. */
+void sc_resizer_run_pool(sc_resizer *r, const sc_image *src, sc_image *dst, sc_pool *pool);
+
+/* The implementation: "ref" (the scalar passes of core/image.c, the reference), "avx2" or "neon"
+ * (core/kernels/resize.h; byte-exact with "ref"). create picks the best this build and CPU
+ * run, or "ref" when the environment variable SC_KERNELS is "ref" or "portable". */
+const char *sc_resizer_isa(const sc_resizer *r);
+/* Switches the implementation (tests, benchmarks); SC_E_UNSUPPORTED when this build or CPU
+ * lacks it. Not during a run. */
+sc_status sc_resizer_set_isa(sc_resizer *r, const char *isa);
 
 #endif

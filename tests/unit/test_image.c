@@ -10,6 +10,8 @@
 #include "core/draw.h"
 #include "core/image.h"
 #include "core/mem.h"
+#include "core/pool.h"
+#include "sc_config.h"
 #include "tests/harness.h"
 
 static uint32_t rng_state = 12345u;
@@ -264,6 +266,111 @@ static void test_channels_and_stride(void)
     sc_image_fini(&dst);
 }
 
+/* ---- implementation levels and threads ---- */
+
+/* An image in a buffer of exactly the bytes it covers (rows of `pad` extra bytes, the last
+ * row without them), so ASan catches any read or write past the pixels. */
+static sc_image tight_image(int w, int h, int ch, int pad)
+{
+    sc_image img = { NULL, w, h, ch, (size_t)w * ch + (size_t)pad };
+    img.data = malloc(img.stride_bytes * (size_t)(h - 1) + (size_t)w * ch);
+    SC_ASSERT(img.data);
+    return img;
+}
+
+/* Every level this build and CPU run, at 1, 2 and 3 threads, against "ref" (the scalar
+ * passes) byte for byte: odd sizes, every channel count, up- and downscaling by up to 7×
+ * (many steps per lane), rows shorter than one SIMD window, padded strides, and no byte
+ * written outside the destination pixels. */
+static void test_levels_and_threads(void)
+{
+    static const int sizes[][4] = {
+        { 640, 480, 300, 300 }, { 1280, 720, 300, 300 }, { 640, 480, 224, 224 },
+        { 97, 61, 41, 59 },     { 41, 59, 97, 61 },      { 17, 13, 5, 7 },  { 5, 7, 17, 13 },
+        { 300, 9, 43, 11 },     { 9, 300, 11, 43 },      { 16, 16, 3, 3 },  { 6, 5, 2, 9 },
+        { 211, 37, 211, 19 },   { 211, 37, 29, 37 },     { 33, 3, 1, 1 },   { 15, 2, 40, 3 },
+    };
+    static const char *const isas[] = { "avx2", "neon" };
+    sc_pool *pools[3] = { NULL, NULL, NULL };
+    SC_ASSERT(sc_pool_create(2, &pools[1]) == SC_OK && sc_pool_create(3, &pools[2]) == SC_OK);
+    int n_levels = 0;
+    for (size_t s = 0; s < SC_ARRAY_LEN(sizes); s++) {
+        for (int ch = 1; ch <= 4; ch++) {
+            const int sw = sizes[s][0], sh = sizes[s][1], dw = sizes[s][2], dh = sizes[s][3];
+            const int pad = (int)(s % 3) * 5;
+            sc_image src = tight_image(sw, sh, ch, pad);
+            sc_image want = tight_image(dw, dh, ch, pad), got = tight_image(dw, dh, ch, pad);
+            for (int y = 0; y < sh; y++)
+                for (int x = 0; x < sw * ch; x++)   /* noise, with saturated patches */
+                    src.data[(size_t)y * src.stride_bytes + x] =
+                        (x / 7 + y / 5) % 4 == 0 ? 255 : (uint8_t)(rnd() >> 24);
+            sc_resizer *r = NULL;
+            SC_ASSERT(sc_resizer_create(sw, sh, dw, dh, ch, &r) == SC_OK);
+            SC_ASSERT(sc_resizer_set_isa(r, "ref") == SC_OK);
+            CHECK(strcmp(sc_resizer_isa(r), "ref") == 0);
+            memset(want.data, 0x5A, want.stride_bytes * (size_t)(dh - 1) + (size_t)dw * ch);
+            sc_resizer_run(r, &src, &want);
+            for (size_t l = 0; l < SC_ARRAY_LEN(isas); l++) {
+                if (sc_resizer_set_isa(r, isas[l]) != SC_OK) continue;
+                if (s == 0 && ch == 1) n_levels++;
+                for (int t = 0; t < 3; t++) {
+                    int same = 1;
+                    memset(got.data, 0x5A, got.stride_bytes * (size_t)(dh - 1) + (size_t)dw * ch);
+                    sc_resizer_run_pool(r, &src, &got, pools[t]);
+                    /* The row padding bytes too: still the 0x5A canary in both. */
+                    same = memcmp(got.data, want.data,
+                                  got.stride_bytes * (size_t)(dh - 1) + (size_t)dw * ch) == 0;
+                    CHECKF(same, "%s, %d threads: %dx%d -> %dx%d, %d channels, row pad %d",
+                           isas[l], t + 1, sw, sh, dw, dh, ch, pad);
+                }
+            }
+            /* The reference itself split over 3 threads. */
+            SC_ASSERT(sc_resizer_set_isa(r, "ref") == SC_OK);
+            memset(got.data, 0x5A, got.stride_bytes * (size_t)(dh - 1) + (size_t)dw * ch);
+            sc_resizer_run_pool(r, &src, &got, pools[2]);
+            CHECK(memcmp(got.data, want.data, got.stride_bytes * (size_t)(dh - 1) + (size_t)dw * ch) == 0);
+            sc_resizer_destroy(r);
+            free(src.data);
+            free(want.data);
+            free(got.data);
+        }
+    }
+    printf("resize levels checked against ref: %d\n", n_levels);
+#if SC_HAVE_AVX2 && defined(__x86_64__)
+    if (__builtin_cpu_supports("avx2")) CHECK(n_levels >= 1);
+#endif
+#if SC_HAVE_NEON
+    CHECK(n_levels >= 1);
+#endif
+    sc_pool_destroy(pools[1]);
+    sc_pool_destroy(pools[2]);
+}
+
+/* The level picked at create: the best available, or "ref" with SC_KERNELS=ref. */
+static void test_level_choice(void)
+{
+    sc_resizer *r = NULL;
+    const char *old = getenv("SC_KERNELS");
+    char saved[64] = "";
+    if (old) snprintf(saved, sizeof(saved), "%s", old);
+    setenv("SC_KERNELS", "ref", 1);
+    SC_ASSERT(sc_resizer_create(64, 48, 30, 30, 3, &r) == SC_OK);
+    CHECK(strcmp(sc_resizer_isa(r), "ref") == 0);
+    sc_resizer_destroy(r);
+    unsetenv("SC_KERNELS");
+    SC_ASSERT(sc_resizer_create(64, 48, 30, 30, 3, &r) == SC_OK);
+#if SC_HAVE_AVX2 && defined(__x86_64__)
+    if (__builtin_cpu_supports("avx2")) CHECK(strcmp(sc_resizer_isa(r), "avx2") == 0);
+#elif SC_HAVE_NEON
+    CHECK(strcmp(sc_resizer_isa(r), "neon") == 0);
+#else
+    CHECK(strcmp(sc_resizer_isa(r), "ref") == 0);
+#endif
+    CHECK_EQ_INT(sc_resizer_set_isa(r, "bogus"), SC_E_UNSUPPORTED);
+    sc_resizer_destroy(r);
+    if (old) setenv("SC_KERNELS", saved, 1);
+}
+
 /* ---- drawing ---- */
 
 static const sc_rgb BG = { 10, 20, 30 }, RED = { 255, 0, 0 };
@@ -498,6 +605,8 @@ int main(void)
     test_ramp();
     test_against_exact();
     test_channels_and_stride();
+    test_levels_and_threads();
+    test_level_choice();
     test_draw_rect();
     test_draw_clip();
     test_font_and_text();
