@@ -69,7 +69,12 @@ struct sc_capture {
     int have_seq;
     uint32_t last_seq;
     char saved_card[64], saved_bus[64];
-    char by_id[256];
+    char by_id[256];            /* the camera's /dev/v4l/by-id link in use, or "" */
+    char by_id_spec[256];       /* the link cfg.path names (a by-id path or a name), or "" */
+    char want_card[64];         /* cfg.path is a name: it may be this card name */
+    int opened;                 /* the first open succeeded (the pool exists) */
+    int open_errno;             /* errno of open_session's v4l2_open(), 0 if it opened */
+    char wait_why[320];         /* the last reason the first open failed, logged once */
     int controls_warned;
 
     /* files */
@@ -382,8 +387,9 @@ static sc_status open_session(sc_capture *cap, const char *path, int first, char
 {
     char fcc[5], fcc2[5];
     int fd = v4l2_open(path, O_RDWR | O_NONBLOCK | O_CLOEXEC);
+    cap->open_errno = fd < 0 ? errno : 0;
     if (fd < 0) {
-        snprintf(why, why_n, "open: %s", strerror(errno));
+        snprintf(why, why_n, "open: %s", strerror(cap->open_errno));
         return SC_E_DEVICE;
     }
     cap->fd = fd;
@@ -608,6 +614,9 @@ static int wait_for(sc_capture *cap, int64_t timeout_ns, int watch_dev)
     if (r > 0 && n == 2 && (p[1].revents & POLLIN)) {
         char buf[4096];
         while (read(cap->inotify_fd, buf, sizeof(buf)) > 0) {}
+        /* udev may just have made /dev/v4l or /dev/v4l/by-id (no-ops when already watched) */
+        inotify_add_watch(cap->inotify_fd, "/dev/v4l", IN_CREATE | IN_MOVED_TO);
+        inotify_add_watch(cap->inotify_fd, "/dev/v4l/by-id", IN_CREATE | IN_MOVED_TO);
         return 2;
     }
     return 0;
@@ -642,11 +651,17 @@ static int try_reopen(sc_capture *cap, char *why, size_t why_n)
             !strcmp(card, cap->saved_card) && !strcmp(bus, cap->saved_bus))
             snprintf(cand[n++], sizeof(cand[0]), "%.63s", nodes[i]);
     }
-    if (n == 0) {
+    if (n == 0 && cap->cfg.path[0] == '/') {
         char card[64], bus[64];
         if (probe_node(cap->cfg.path, card, sizeof(card), bus, sizeof(bus)) &&
             !strcmp(card, cap->saved_card))
             snprintf(cand[n++], sizeof(cand[0]), "%s", cap->cfg.path);
+    }
+    /* Named by its card: that card on any bus (plugged into another port). */
+    for (int i = 0; i < nn && n < 3 && n == 0 && cap->want_card[0]; i++) {
+        char card[64], bus[64];
+        if (probe_node(nodes[i], card, sizeof(card), bus, sizeof(bus)) && !strcmp(card, cap->saved_card))
+            snprintf(cand[n++], sizeof(cand[0]), "%.63s", nodes[i]);
     }
     if (n == 0) {
         snprintf(why, why_n, "no device with card '%s' on bus '%s'", cap->saved_card, cap->saved_bus);
@@ -655,6 +670,98 @@ static int try_reopen(sc_capture *cap, char *why, size_t why_n)
     for (int i = 0; i < n; i++) {
         if (open_session(cap, cand[i], 0, why, why_n) == SC_OK) return 1;
         sc_log_debug("capture: reopen %s: %s", cand[i], why);
+    }
+    return 0;
+}
+
+/* The nodes cfg.path may be before the first open: a path as it is; a name (no '/') is the
+ * /dev/v4l/by-id link of that name, /dev/videoN for "videoN", or a capture node whose card
+ * name it is. Returns how many were written to cand. */
+static int first_candidates(sc_capture *cap, char (*cand)[SC_CAPTURE_PATH_MAX + 200], int max)
+{
+    const char *spec = cap->cfg.path;
+    int n = 0;
+    if (spec[0] == '/') {
+        snprintf(cand[n++], sizeof(cand[0]), "%s", spec);
+        return n;
+    }
+    struct stat st;
+    if (cap->by_id_spec[0] && stat(cap->by_id_spec, &st) == 0)
+        snprintf(cand[n++], sizeof(cand[0]), "%s", cap->by_id_spec);
+    if (node_number(spec) >= 0 && n < max) snprintf(cand[n++], sizeof(cand[0]), "/dev/%.60s", spec);
+    char nodes[64][SC_CAPTURE_PATH_MAX];
+    int nn = sc_capture_list_nodes(nodes, 64);
+    for (int i = 0; i < nn && n < max; i++) {
+        char card[64], bus[64];
+        if (probe_node(nodes[i], card, sizeof(card), bus, sizeof(bus)) && !strcmp(card, cap->want_card))
+            snprintf(cand[n++], sizeof(cand[0]), "%.63s", nodes[i]);
+    }
+    return n;
+}
+
+/* The first open: negotiates on the first candidate that opens. On failure, *absent says
+ * whether the camera is simply not there (no candidate, or open() gave ENOENT, ENODEV or
+ * ENXIO on a path under /dev, where hotplug makes nodes): a wait, not an error. */
+static sc_status first_open(sc_capture *cap, char *why, size_t why_n, int *absent)
+{
+    char cand[4][SC_CAPTURE_PATH_MAX + 200];
+    int n = first_candidates(cap, cand, 4);
+    *absent = 1;
+    if (n == 0) {
+        snprintf(why, why_n, "no capture device named '%s' (card name or /dev/v4l/by-id entry)",
+                 cap->cfg.path);
+        return SC_E_DEVICE;
+    }
+    sc_status st = SC_E_DEVICE;
+    for (int i = 0; i < n; i++) {
+        struct stat sb;
+        if (cap->by_id_spec[0] && stat(cap->by_id_spec, &sb) == 0)
+            snprintf(cap->by_id, sizeof(cap->by_id), "%s", cap->by_id_spec);
+        else if (!sc_capture_by_id_name(cand[i], cap->by_id, sizeof(cap->by_id)))
+            cap->by_id[0] = 0;
+        st = open_session(cap, cand[i], 1, why, why_n);
+        if (st == SC_OK) return SC_OK;
+        int e = cap->open_errno;
+        if ((e != ENOENT && e != ENODEV && e != ENXIO) || strncmp(cand[i], "/dev/", 5) != 0) *absent = 0;
+    }
+    return st;
+}
+
+/* After the first open: the frame pool (sized by what was negotiated) and the log line of
+ * what the driver granted. */
+static sc_status finish_first_open(sc_capture *cap)
+{
+    sc_status st = sc_frame_pool_create(cap->cfg.n_frames, cap->frame_bytes, &cap->pool);
+    if (st != SC_OK) {
+        sc_log_error("capture: %s: cannot allocate %d frames of %zu bytes", cap->cfg.path,
+                     cap->cfg.n_frames, cap->frame_bytes);
+        return st;
+    }
+    cap->opened = 1;
+    sc_capture_info inf;
+    sc_capture_get_info(cap, &inf);
+    sc_log_info("capture: %s: %s (%s, %s): %s %dx%d, %.4g fps granted%s, %d buffers%s%s",
+                inf.path, inf.card, inf.driver, inf.bus, sc_pixfmt_name(inf.fmt), inf.width,
+                inf.height, inf.fps, cap->cfg.fps > 0 ? "" : " (driver default)", inf.n_buffers,
+                inf.by_id[0] ? ", " : "", inf.by_id);
+    if (cap->cfg.fps > 0 && inf.fps > 0 && (inf.fps < cap->cfg.fps * 0.99 || inf.fps > cap->cfg.fps * 1.01))
+        sc_log_warn("capture: %s: asked for %d fps, the driver granted %.4g", inf.path, cap->cfg.fps, inf.fps);
+    return SC_OK;
+}
+
+/* The thread's first open of a camera that was absent at sc_capture_open(). Returns 1 when
+ * streaming. Reasons are logged once each (the camera may be present but refuse). */
+static int wait_first_open(sc_capture *cap, char *why, size_t why_n)
+{
+    int absent;
+    if (first_open(cap, why, why_n, &absent) == SC_OK) {
+        if (finish_first_open(cap) == SC_OK) return 1;
+        close_session(cap);
+        snprintf(why, why_n, "out of memory");
+    }
+    if (strcmp(why, cap->wait_why) != 0) {
+        if (!absent) sc_log_warn("capture: %s: %s (still waiting)", cap->cfg.path, why);
+        snprintf(cap->wait_why, sizeof(cap->wait_why), "%s", why);
     }
     return 0;
 }
@@ -817,6 +924,19 @@ static void camera_loop(sc_capture *cap)
 {
     int64_t backoff = BACKOFF_FIRST_NS;
     while (!stopping(cap)) {
+        if (cap->fd < 0 && !cap->opened) {
+            char why[320];
+            if (wait_first_open(cap, why, sizeof(why))) {
+                backoff = BACKOFF_FIRST_NS;
+                continue;
+            }
+            sc_log_debug("capture: waiting for %s: %s", cap->cfg.path, why);
+            int w = wait_for(cap, backoff, 1);
+            if (w == 1) break;
+            /* /dev changed: a camera is arriving (its node, then udev's links): retry soon */
+            backoff = w == 2 ? BACKOFF_FIRST_NS : SC_MIN(backoff * 2, BACKOFF_MAX_NS);
+            continue;
+        }
         if (cap->fd < 0) {
             char why[256];
             if (try_reopen(cap, why, sizeof(why))) {
@@ -828,8 +948,9 @@ static void camera_loop(sc_capture *cap)
                 continue;
             }
             sc_log_debug("capture: reconnect: %s", why);
-            if (wait_for(cap, backoff, 1) == 1) break;
-            backoff = SC_MIN(backoff * 2, BACKOFF_MAX_NS);
+            int w = wait_for(cap, backoff, 1);
+            if (w == 1) break;
+            backoff = w == 2 ? BACKOFF_FIRST_NS : SC_MIN(backoff * 2, BACKOFF_MAX_NS);
             continue;
         }
         struct pollfd p[2] = { { .fd = cap->fd, .events = POLLIN },
@@ -1019,25 +1140,30 @@ sc_status sc_capture_open(const sc_capture_cfg *cfg, sc_queue *const *outputs, i
 
     if (cfg->kind == SC_CAPTURE_CAMERA) {
         char why[320];
+        int absent;
         if (strncmp(cfg->path, "/dev/v4l/by-id/", 15) == 0)
-            snprintf(cap->by_id, sizeof(cap->by_id), "%s", cfg->path);
-        else
-            sc_capture_by_id_name(cfg->path, cap->by_id, sizeof(cap->by_id));
-        st = open_session(cap, cfg->path, 1, why, sizeof(why));
-        if (st != SC_OK) {
-            sc_log_error("capture: %s: %s", cfg->path, why);
-            goto fail;
+            snprintf(cap->by_id_spec, sizeof(cap->by_id_spec), "%s", cfg->path);
+        else if (!strchr(cfg->path, '/')) {   /* a name: by-id name, videoN or card name */
+            snprintf(cap->by_id_spec, sizeof(cap->by_id_spec), "/dev/v4l/by-id/%.200s", cfg->path);
+            snprintf(cap->want_card, sizeof(cap->want_card), "%s", cfg->path);
         }
-        sc_capture_info inf = cap->info;
-        sc_log_info("capture: %s: %s (%s, %s): %s %dx%d, %.4g fps granted%s, %d buffers",
-                    inf.path, inf.card, inf.driver, inf.bus, sc_pixfmt_name(inf.fmt), inf.width,
-                    inf.height, inf.fps, cfg->fps > 0 ? "" : " (driver default)", inf.n_buffers);
-        if (cfg->fps > 0 && inf.fps > 0 && (inf.fps < cfg->fps * 0.99 || inf.fps > cfg->fps * 1.01))
-            sc_log_warn("capture: %s: asked for %d fps, the driver granted %.4g", inf.path, cfg->fps, inf.fps);
+        /* Watched before the first open: a camera that is not there yet is waited for. */
         cap->inotify_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
         if (cap->inotify_fd >= 0) {
             inotify_add_watch(cap->inotify_fd, "/dev", IN_CREATE | IN_ATTRIB | IN_MOVED_TO);
+            inotify_add_watch(cap->inotify_fd, "/dev/v4l", IN_CREATE | IN_MOVED_TO);
             inotify_add_watch(cap->inotify_fd, "/dev/v4l/by-id", IN_CREATE | IN_MOVED_TO);
+        }
+        st = first_open(cap, why, sizeof(why), &absent);
+        if (st == SC_OK) {
+            if ((st = finish_first_open(cap)) != SC_OK) goto fail;
+        } else if (absent && !cfg->no_wait) {
+            snprintf(cap->wait_why, sizeof(cap->wait_why), "%s", why);
+            set_state(cap, SC_CAPTURE_RECONNECTING, SC_LOG_WARN, "waiting for camera (%s)", why);
+            st = SC_OK;
+        } else {
+            sc_log_error("capture: %s: %s", cfg->path, why);
+            goto fail;
         }
     } else {
         char err[512];
@@ -1053,11 +1179,11 @@ sc_status sc_capture_open(const sc_capture_cfg *cfg, sc_queue *const *outputs, i
         cap->info.fmt = kind == SC_SOURCE_MJPEG ? SC_PIXFMT_MJPEG : SC_PIXFMT_RGB24;
         cap->info.fps = cfg->fps;
         cap->info.frame_bytes = cap->frame_bytes;
-    }
-    if ((st = sc_frame_pool_create(cap->cfg.n_frames, cap->frame_bytes, &cap->pool)) != SC_OK) {
-        sc_log_error("capture: %s: cannot allocate %d frames of %zu bytes", cfg->path,
-                     cap->cfg.n_frames, cap->frame_bytes);
-        goto fail;
+        if ((st = sc_frame_pool_create(cap->cfg.n_frames, cap->frame_bytes, &cap->pool)) != SC_OK) {
+            sc_log_error("capture: %s: cannot allocate %d frames of %zu bytes", cfg->path,
+                         cap->cfg.n_frames, cap->frame_bytes);
+            goto fail;
+        }
     }
     int fl;
     if (pipe(cap->stop_pipe) != 0) {

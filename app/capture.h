@@ -29,6 +29,16 @@
  *                original path if its card name matches. Reopening renegotiates the same format
  *                and size and re-applies the controls; a camera that now grants another format
  *                or size is not accepted (it keeps retrying, and says why at debug level).
+ *                Also the state of a camera that is not there at sc_capture_open() (its node
+ *                under /dev, by-id link or card name absent; a missing path outside /dev is an
+ *                error, as hotplug never makes one): "waiting for camera", logged once; the
+ *                thread tries again with the same back-off and inotify wake-ups, and the
+ *                first open that succeeds negotiates (as sc_capture_open would have) and
+ *                creates the frame pool. Until then sc_capture_info has width = height = 0
+ *                and path = cfg.path. A camera that is there but refuses (not a capture
+ *                device, format or size not granted) fails sc_capture_open at once; found
+ *                later, it is logged (once per reason) and waited for. cfg.no_wait makes an
+ *                absent camera an error too.
  * A frame timeout (no frame for restart_after_ns, default 3 s, while the device reports no
  * error) restarts streaming on the open device (STREAMOFF, re-queue, STREAMON; `restarts`),
  * again every restart_after_ns while no frame comes; only if that fails is the device closed
@@ -93,7 +103,9 @@ int sc_capture_format_parse(const char *name, sc_capture_format *out);
 
 typedef struct sc_capture_cfg {
     sc_capture_kind kind;
-    const char *path;          /* device node (/dev/videoN, /dev/v4l/by-id/...), file or dir */
+    const char *path;          /* camera: a path (/dev/videoN, /dev/v4l/by-id/...) or a name
+                                  without '/': a /dev/v4l/by-id entry ("usb-046d_..."), "videoN",
+                                  or a card name ("UVC Camera (1d6b:0102)"); else file or dir */
     /* camera */
     sc_capture_format format;
     int width, height;         /* 0, 0 = keep the driver's current size */
@@ -101,6 +113,7 @@ typedef struct sc_capture_cfg {
     int n_buffers;             /* V4L2 buffers, 2..16; 0 = 4 */
     int64_t no_signal_ns;      /* 0 = 1 s */
     int64_t restart_after_ns;  /* 0 = 3 s; must exceed no_signal_ns */
+    int no_wait;               /* 1: a camera absent at open is SC_E_DEVICE, not a wait */
     const char *controls[SC_CAPTURE_MAX_CONTROLS];   /* "Name=value" (value: integer or menu
                                   item name), applied after every open; copied by open */
     int n_controls;
@@ -150,8 +163,9 @@ typedef struct sc_capture sc_capture;
 
 /* Opens the source and starts the thread. outputs: 1..SC_CAPTURE_MAX_OUTPUTS queues (borrowed;
  * they must outlive the capture's thread, i.e. until sc_capture_stop returns). Errors are
- * logged with the detail and returned: SC_E_INVAL (bad cfg), SC_E_DEVICE (cannot open /
- * not a capture device / streaming failed), SC_E_UNSUPPORTED (format, size the driver does
+ * logged with the detail and returned: SC_E_INVAL (bad cfg), SC_E_DEVICE (cannot open / not a
+ * capture device / streaming failed; an absent camera only with no_wait: without it, SC_OK
+ * in state RECONNECTING, see DESIGN), SC_E_UNSUPPORTED (format, size the driver does
  * not grant; the message lists what it offers), SC_E_IO / SC_E_FORMAT (files), SC_E_NOMEM. */
 sc_status sc_capture_open(const sc_capture_cfg *cfg, sc_queue *const *outputs, int n_outputs,
                           sc_capture **out);

@@ -11,13 +11,17 @@
  *
  * On a shared machine run it SCHED_FIFO (`chrt -f 10 ssdcam bench`) as ../shared/bench does;
  * scripts/bench-peers.py does that and puts the peer engines beside it. */
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "app/cmds.h"
 #include "app/image_io.h"
+#include "app/jpeg_turbo.h"
+#include "app/mjpeg.h"
 #include "app/paths.h"
 #include "app/sc_git.h"
 #include "core/clock.h"
@@ -26,6 +30,7 @@
 #include "core/log.h"
 #include "core/nn/net.h"
 #include "core/pool.h"
+#include "core/yuyv.h"
 #include "models/bench_nets.h"
 #include "models/detector.h"
 #include "sc_config.h"
@@ -53,7 +58,12 @@ static void usage(FILE *f)
         "  rho      the same at the resolution multiplier sizes 256, 224, 192, 160\n"
         "  detect   a whole detection from a 640x480 RGB frame: resize + network + post-process\n"
         "  ssd      ssd_mnv1_300 of ../shared/bench (random weights; MobileNet-SSD, alpha 1, 21 classes)\n"
-        "  mnv1     mnv1_a1_224 of ../shared/bench (random weights; MobileNetV1, alpha 1, 224x224)\n\n"
+        "  mnv1     mnv1_a1_224 of ../shared/bench (random weights; MobileNetV1, alpha 1, 224x224)\n"
+        "  decode   MJPEG decode of 640x480 and 1280x720 frames made from the test photos: stb_image,\n"
+        "           libjpeg-turbo full size and DCT-scaled (not in the default set)\n"
+        "  capture  the capture path per frame, decode/convert + resize to 300x300: MJPEG 640x480 and\n"
+        "           1280x720 per decoder, YUYV 640x480 fused and separate; frames/s and thread CPU ms\n"
+        "           per frame (not in the default set)\n\n"
         "  --threads LIST   thread counts (default 1,2)\n"
         "  --prec LIST      fp32,int8 for ssd and mnv1 (default both)\n"
         "  --runs N         timed runs per configuration (default 30)\n"
@@ -72,7 +82,7 @@ static void usage(FILE *f)
 
 /* ---- options ---------------------------------------------------------------------------- */
 
-enum { B_COCO = 1, B_RHO = 2, B_DETECT = 4, B_SSD = 8, B_MNV1 = 16, B_ALL = 31 };
+enum { B_COCO = 1, B_RHO = 2, B_DETECT = 4, B_SSD = 8, B_MNV1 = 16, B_ALL = 31, B_DECODE = 32, B_CAPTURE = 64 };
 
 typedef struct opts {
     int only, fp32, int8;
@@ -517,6 +527,275 @@ static int bench_bnet(const opts *o, report *rp, sc_bench_arch arch)
     return SC_EXIT_OK;
 }
 
+
+/* ---- MJPEG decode and capture (issue 5) ------------------------------------------------------ */
+
+#define CAP_MAX_PHOTOS 20
+#define CAP_QUALITY 85
+
+/* In-memory frames made from real photos: each photo resized to w×h (Pillow-exact), encoded as
+ * a baseline 4:2:0 JPEG at quality 85 with the Huffman tables stripped, as UVC webcams send
+ * MJPEG, and converted to YUYV (BT.601 limited range, chroma averaged over each pair, as
+ * the v4l2lab cameras encode). */
+typedef struct cap_frames {
+    int w, h, n;
+    uint8_t *jpg[CAP_MAX_PHOTOS];
+    size_t jlen[CAP_MAX_PHOTOS];
+    uint8_t *yuyv[CAP_MAX_PHOTOS];
+    size_t jpeg_bytes;
+} cap_frames;
+
+static void rgb_to_yuyv(const sc_image *rgb, uint8_t *out)
+{
+    for (int y = 0; y < rgb->height; y++)
+        for (int x = 0; x + 1 < rgb->width; x += 2) {
+            const uint8_t *p = rgb->data + (size_t)y * rgb->stride_bytes + (size_t)x * 3;
+            int Y[2], U = 0, V = 0;
+            for (int k = 0; k < 2; k++) {
+                int r = p[3 * k], g = p[3 * k + 1], b = p[3 * k + 2];
+                Y[k] = ((66 * r + 129 * g + 25 * b + 128) >> 8) + 16;
+                U += ((-38 * r - 74 * g + 112 * b + 128) >> 8) + 128;
+                V += ((112 * r - 94 * g - 18 * b + 128) >> 8) + 128;
+            }
+            uint8_t *o = out + ((size_t)y * rgb->width + x) * 2;
+            o[0] = (uint8_t)Y[0]; o[1] = (uint8_t)(U / 2); o[2] = (uint8_t)Y[1]; o[3] = (uint8_t)(V / 2);
+        }
+}
+
+static int cmp_name(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+/* The photos: ../shared/testdata/images (SC_SHARED_DIR) when present, else assets/demo. */
+static int list_photos(char dir[4096], char *names[CAP_MAX_PHOTOS])
+{
+    const char *shared = getenv("SC_SHARED_DIR");
+    snprintf(dir, 4096, "%s/testdata/images", shared && *shared ? shared : "../shared");
+    DIR *d = opendir(dir);
+    if (!d && sc_find_asset("demo", dir, 4096)) d = opendir(dir);
+    if (!d) return 0;
+    int n = 0;
+    for (struct dirent *e; (e = readdir(d)) && n < CAP_MAX_PHOTOS;) {
+        size_t l = strlen(e->d_name);
+        if (l > 4 && !strcmp(e->d_name + l - 4, ".jpg")) names[n++] = strdup(e->d_name);
+    }
+    closedir(d);
+    qsort(names, (size_t)n, sizeof(names[0]), cmp_name);
+    return n;
+}
+
+static void cap_frames_free(cap_frames *f)
+{
+    for (int i = 0; i < f->n; i++) {
+        free(f->jpg[i]);
+        free(f->yuyv[i]);
+    }
+    memset(f, 0, sizeof(*f));
+}
+
+static int cap_frames_make(cap_frames *f, int w, int h, char *dir, char **names, int n_names)
+{
+    memset(f, 0, sizeof(*f));
+    f->w = w;
+    f->h = h;
+    sc_image small;
+    if (sc_image_init(&small, w, h, 3)) return 0;
+    for (int i = 0; i < n_names && f->n < CAP_MAX_PHOTOS; i++) {
+        char path[8192], err[512];
+        sc_image src;
+        snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
+        if (sc_image_load(path, &src, err, sizeof(err))) continue;
+        sc_resizer *rs = NULL;
+        int ok = sc_resizer_create(src.width, src.height, w, h, 3, &rs) == SC_OK;
+        if (ok) sc_resizer_run(rs, &src, &small);
+        sc_resizer_destroy(rs);
+        sc_image_fini(&src);
+        uint8_t *jpg = NULL, *stripped = NULL;
+        size_t len = 0, slen = 0;
+        if (!ok || sc_image_encode_jpeg(&small, CAP_QUALITY, &jpg, &len)) continue;
+        stripped = malloc(len);
+        if (stripped) slen = sc_mjpeg_strip_dht(jpg, len, stripped, len);
+        free(jpg);
+        uint8_t *yuyv = malloc((size_t)w * h * 2 + 64);
+        if (!slen || !yuyv) { free(stripped); free(yuyv); continue; }
+        rgb_to_yuyv(&small, yuyv);
+        f->jpg[f->n] = stripped;
+        f->jlen[f->n] = slen;
+        f->yuyv[f->n] = yuyv;
+        f->jpeg_bytes += slen;
+        f->n++;
+    }
+    sc_image_fini(&small);
+    return f->n > 0;
+}
+
+typedef enum cap_mode { CAP_STB, CAP_TURBO_FULL, CAP_TURBO_SCALED, CAP_YUYV_FUSED, CAP_YUYV_SEPARATE } cap_mode;
+
+typedef struct cap_bench {
+    const cap_frames *fr;
+    cap_mode mode;
+    int resize;                 /* also resize to S×S, as the pipeline does */
+    int S;
+    sc_jpeg_decoder *dec;
+    sc_resizer *rs;             /* for the decoded size (rebuilt when it changes) */
+    int rs_w, rs_h;
+    sc_yuyv_resizer *yr;
+    sc_image rgb, out;
+    int scale_num, failed;
+} cap_bench;
+
+/* One frame through the pipeline's code: MJPEG decode (+ resize), or YUYV fused / separate. */
+static void cap_one(cap_bench *b, int i)
+{
+    const cap_frames *fr = b->fr;
+    if (b->mode == CAP_YUYV_FUSED) {
+        sc_yuyv_resizer_run(b->yr, fr->yuyv[i], (size_t)fr->w * 2, &b->out);
+        return;
+    }
+    if (b->mode == CAP_YUYV_SEPARATE) {
+        sc_yuyv_to_rgb(fr->yuyv[i], (size_t)fr->w * 2, fr->w, fr->h, SC_YUV_LIMITED, &b->rgb);
+        sc_resizer_run(b->rs, &b->rgb, &b->out);
+        return;
+    }
+    sc_jpeg_frame jf;
+    int min = b->mode == CAP_TURBO_SCALED ? b->S : 0;
+    if (sc_jpeg_decoder_run(b->dec, fr->jpg[i], fr->jlen[i], min, min, &jf, NULL, 0) != SC_OK) {
+        b->failed++;
+        return;
+    }
+    b->scale_num = jf.scale_num;
+    if (!b->resize) return;
+    if (!b->rs || b->rs_w != jf.img.width || b->rs_h != jf.img.height) {
+        sc_resizer_destroy(b->rs);
+        b->rs = NULL;
+        if (sc_resizer_create(jf.img.width, jf.img.height, b->S, b->S, 3, &b->rs)) { b->failed++; return; }
+        b->rs_w = jf.img.width;
+        b->rs_h = jf.img.height;
+    }
+    sc_resizer_run(b->rs, &jf.img, &b->out);
+}
+
+static int64_t thread_cpu_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static const char *cap_mode_name(cap_mode m)
+{
+    switch (m) {
+    case CAP_STB: return "stb_image";
+    case CAP_TURBO_FULL: return "libjpeg-turbo full";
+    case CAP_TURBO_SCALED: return "libjpeg-turbo scaled";
+    case CAP_YUYV_FUSED: return "yuyv fused";
+    case CAP_YUYV_SEPARATE: return "yuyv convert+resize";
+    }
+    return "?";
+}
+
+/* Times o->runs frames (at least 30, cycling through the photos) after a warm-up; prints one
+ * row: per-frame median/p10/p90 wall time, frames/s over the whole loop and thread CPU time
+ * per frame. Returns 0 when the mode is not available here. */
+static int cap_run(const opts *o, const cap_frames *fr, cap_mode mode, int resize, const char *label)
+{
+    cap_bench b = { .fr = fr, .mode = mode, .resize = resize, .S = 300 };
+    int ok = 0;
+    if (mode == CAP_STB || mode == CAP_TURBO_FULL || mode == CAP_TURBO_SCALED) {
+        if (mode != CAP_STB && !sc_jpeg_turbo_available()) return 0;
+        if (sc_jpeg_decoder_create(mode == CAP_STB ? SC_JPEG_STB : SC_JPEG_TURBO, fr->w, fr->h, &b.dec)) return 0;
+    } else if (mode == CAP_YUYV_FUSED) {
+        if (sc_yuyv_resizer_create(fr->w, fr->h, b.S, b.S, SC_YUV_LIMITED, &b.yr)) goto done;
+    } else {
+        if (sc_image_init(&b.rgb, fr->w, fr->h, 3) || sc_resizer_create(fr->w, fr->h, b.S, b.S, 3, &b.rs)) goto done;
+    }
+    if (sc_image_init(&b.out, b.S, b.S, 3)) goto done;
+    const int runs = SC_MAX(o->runs, 30);
+    int64_t *ns = malloc(sizeof(int64_t) * (size_t)runs);
+    if (!ns) goto done;
+    for (int i = 0; i < SC_MAX(o->warmup, fr->n); i++) cap_one(&b, i % fr->n);
+    int64_t w0 = sc_now_ns(), c0 = thread_cpu_ns();
+    for (int i = 0; i < runs; i++) {
+        int64_t t0 = sc_now_ns();
+        cap_one(&b, i % fr->n);
+        ns[i] = sc_now_ns() - t0;
+    }
+    double wall_ms = (double)(sc_now_ns() - w0) / 1e6, cpu_ms = (double)(thread_cpu_ns() - c0) / 1e6;
+    stats s;
+    summarize(ns, runs, &s);
+    free(ns);
+    char what[64];
+    if (mode == CAP_TURBO_SCALED) snprintf(what, sizeof(what), "%s %d/8", cap_mode_name(mode), b.scale_num);
+    else snprintf(what, sizeof(what), "%s", cap_mode_name(mode));
+    if (o->result)
+        printf("RESULT engine=ssdcam bench=%s frame=%dx%d decoder=\"%s\" resize=%d median_ms=%.4f p10_ms=%.4f "
+               "p90_ms=%.4f fps=%.1f cpu_ms=%.4f runs=%d failed=%d\n", label, fr->w, fr->h, what, resize, s.med, s.p10,
+               s.p90, 1000.0 * runs / wall_ms, cpu_ms / runs, runs, b.failed);
+    else
+        printf("%-8s %-9s %-24s %-6s %9.3f %9.3f %9.3f %8.1f %9.3f%s\n", label, "", what, resize ? "300" : "-", s.med,
+               s.p10, s.p90, 1000.0 * runs / wall_ms, cpu_ms / runs, b.failed ? "  (decode failures!)" : "");
+    ok = 1;
+done:
+    sc_jpeg_decoder_destroy(b.dec);
+    sc_resizer_destroy(b.rs);
+    sc_yuyv_resizer_destroy(b.yr);
+    sc_image_fini(&b.rgb);
+    sc_image_fini(&b.out);
+    return ok;
+}
+
+static int bench_capture(const opts *o, int decode, int capture)
+{
+    char dir[4096];
+    char *names[CAP_MAX_PHOTOS];
+    int n_names = list_photos(dir, names);
+    if (!n_names) {
+        sc_log_error("bench: no photos for the MJPEG frames (../shared/testdata/images or assets/demo)");
+        return SC_EXIT_FAIL;
+    }
+    static const int sizes[][2] = { { 640, 480 }, { 1280, 720 } };
+    cap_frames fr[2];
+    int made = 0;
+    for (int k = 0; k < 2; k++) made += cap_frames_make(&fr[k], sizes[k][0], sizes[k][1], dir, names, n_names);
+    for (int i = 0; i < n_names; i++) free(names[i]);
+    if (made < 2) {
+        sc_log_error("bench: cannot make the MJPEG frames from %s", dir);
+        for (int k = 0; k < made; k++) cap_frames_free(&fr[k]);
+        return SC_EXIT_FAIL;
+    }
+    if (!o->result) {
+        printf("frames: %d photos of %s, resized, JPEG q%d 4:2:0 without Huffman tables (as webcams send): "
+               "640x480 %.0f KB, 1280x720 %.0f KB average; YUYV from the same pictures\n", fr[0].n, dir, CAP_QUALITY,
+               fr[0].jpeg_bytes / 1024.0 / fr[0].n, fr[1].jpeg_bytes / 1024.0 / fr[1].n);
+        printf("decoders: default %s; one thread; times per frame; fps = frames / wall time of the loop; "
+               "cpu = CLOCK_THREAD_CPUTIME_ID per frame\n\n", sc_jpeg_backend_name(SC_JPEG_AUTO));
+        printf("%-8s %-9s %-24s %-6s %9s %9s %9s %8s %9s\n", "bench", "", "path", "resize", "median ms", "p10 ms",
+               "p90 ms", "frames/s", "cpu ms");
+    }
+    for (int k = 0; k < 2; k++) {
+        char label[32];
+        snprintf(label, sizeof(label), "%dx%d", fr[k].w, fr[k].h);
+        if (decode) {
+            /* decode alone: the three MJPEG paths */
+            if (!o->result) printf("%s MJPEG decode only\n", label);
+            cap_run(o, &fr[k], CAP_STB, 0, label);
+            cap_run(o, &fr[k], CAP_TURBO_FULL, 0, label);
+            cap_run(o, &fr[k], CAP_TURBO_SCALED, 0, label);
+        }
+        if (capture) {
+            if (!o->result) printf("%s MJPEG capture path: decode + resize to 300x300\n", label);
+            cap_run(o, &fr[k], CAP_STB, 1, label);
+            cap_run(o, &fr[k], CAP_TURBO_FULL, 1, label);
+            cap_run(o, &fr[k], CAP_TURBO_SCALED, 1, label);
+            if (k == 0 || !o->result) {
+                if (!o->result) printf("%s YUYV capture path: convert + resize to 300x300\n", label);
+                cap_run(o, &fr[k], CAP_YUYV_FUSED, 1, label);
+                cap_run(o, &fr[k], CAP_YUYV_SEPARATE, 1, label);
+            }
+        }
+    }
+    for (int k = 0; k < 2; k++) cap_frames_free(&fr[k]);
+    return SC_EXIT_OK;
+}
+
 /* ---- machine facts ------------------------------------------------------------------------ */
 
 /* One burst of 12 independent FMA chains (written out: an array of accumulators may be
@@ -651,8 +930,8 @@ int sc_cmd_bench(int argc, char **argv)
     o.warmup = 10;
     o.layers = 1;
     int quick = 0, runs_set = 0, warm_set = 0;
-    static const char *const bnames[] = { "coco", "rho", "detect", "ssd", "mnv1" };
-    static const int bbits[] = { B_COCO, B_RHO, B_DETECT, B_SSD, B_MNV1 };
+    static const char *const bnames[] = { "coco", "rho", "detect", "ssd", "mnv1", "decode", "capture" };
+    static const int bbits[] = { B_COCO, B_RHO, B_DETECT, B_SSD, B_MNV1, B_DECODE, B_CAPTURE };
     static const char *const pnames[] = { "fp32", "int8" };
     static const int pbits[] = { 1, 2 };
 
@@ -679,7 +958,7 @@ int sc_cmd_bench(int argc, char **argv)
                 return SC_EXIT_USAGE;
             }
         }
-        else if (!strcmp(a, "--only")) { if (!parse_list(v, bnames, bbits, 5, &o.only, a)) return SC_EXIT_USAGE; }
+        else if (!strcmp(a, "--only")) { if (!parse_list(v, bnames, bbits, 7, &o.only, a)) return SC_EXIT_USAGE; }
         else if (!strcmp(a, "--prec")) {
             int p = 0;
             if (!parse_list(v, pnames, pbits, 2, &p, a)) return SC_EXIT_USAGE;
@@ -750,5 +1029,7 @@ int sc_cmd_bench(int argc, char **argv)
     if (rc == SC_EXIT_OK && (o.only & B_DETECT)) rc = bench_detect(&o, &rp);
     if (rc == SC_EXIT_OK && (o.only & B_SSD)) rc = bench_bnet(&o, &rp, SC_BENCH_SSD_MNV1);
     if (rc == SC_EXIT_OK && (o.only & B_MNV1)) rc = bench_bnet(&o, &rp, SC_BENCH_MNV1);
+    if (rc == SC_EXIT_OK && (o.only & (B_DECODE | B_CAPTURE)))
+        rc = bench_capture(&o, (o.only & B_DECODE) != 0, (o.only & B_CAPTURE) != 0);
     return rc;
 }

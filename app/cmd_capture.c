@@ -30,7 +30,8 @@ static void usage(FILE *f)
         "Capture frames from a camera (or a file source) and print one JSON line per frame and per\n"
         "state change (streaming, no signal, reconnecting, ended), then a summary line.\n\n"
         "source (default --device /dev/video0):\n"
-        "  --device DEV        V4L2 node, e.g. /dev/video0 or /dev/v4l/by-id/...\n"
+        "  --device DEV        V4L2 node, e.g. /dev/video0 or /dev/v4l/by-id/..., or a name: a\n"
+        "                      /dev/v4l/by-id entry, videoN, or the card name (ssdcam devices)\n"
         "  --image FILE        a still image          --dir DIR   the images of a directory, by name\n"
         "  --mjpeg-file FILE   concatenated JPEGs (delivered as MJPEG frames, like a camera's)\n"
         "camera:\n"
@@ -41,6 +42,8 @@ static void usage(FILE *f)
         "  --ctrl NAME=VALUE   set a control after every open (repeatable), e.g. \"OSD Text Mode=None\"\n"
         "  --no-signal-ms MS   no frame this long: state 'no signal' (default 1000)\n"
         "  --restart-ms MS     no frame this long: restart streaming (default 3000)\n"
+        "  --no-wait           fail at once when the camera is not there (default: wait for it,\n"
+        "                      in state 'reconnecting': \"waiting for camera\")\n"
         "files:\n"
         "  --loop              start again after the last image   --no-drop  wait for the consumer\n"
         "run:\n"
@@ -165,6 +168,8 @@ static int parse_args(int argc, char **argv, opts *o)
                 return -1;
             }
             o->cfg.controls[o->cfg.n_controls++] = v;
+        } else if (!strcmp(a, "--no-wait")) {
+            o->cfg.no_wait = 1;
         } else if (!strcmp(a, "--loop")) {
             o->cfg.loop = 1;
         } else if (!strcmp(a, "--no-drop")) {
@@ -206,7 +211,30 @@ static void print_events(sc_capture *cap, uint64_t *last_seq)
             fputs("}\n", stdout);
             *last_seq = ev[i].seq;
         }
+        fflush(stdout);   /* no frame may follow (waiting, no signal): readers see it now */
     }
+}
+
+/* Prints the "open" line (what was negotiated) once it is known; returns 1 if printed. */
+static int print_open(sc_capture *cap, int64_t t_start)
+{
+    sc_capture_info inf;
+    sc_capture_get_info(cap, &inf);
+    if (inf.width <= 0) return 0;
+    printf("{\"event\":\"open\",\"t\":%.6f,\"path\":", (double)t_start / 1e9);
+    sc_json_str(stdout, inf.path);
+    fputs(",\"by_id\":", stdout);
+    sc_json_str(stdout, inf.by_id);
+    fputs(",\"driver\":", stdout);
+    sc_json_str(stdout, inf.driver);
+    fputs(",\"card\":", stdout);
+    sc_json_str(stdout, inf.card);
+    fputs(",\"bus\":", stdout);
+    sc_json_str(stdout, inf.bus);
+    printf(",\"format\":\"%s\",\"width\":%d,\"height\":%d,\"fps\":%.6g,\"buffers\":%d,\"frame_bytes\":%zu}\n",
+           sc_pixfmt_name(inf.fmt), inf.width, inf.height, inf.fps, inf.n_buffers, inf.frame_bytes);
+    fflush(stdout);
+    return 1;
 }
 
 /* Per-run decode state: reused buffers for the YUYV path. */
@@ -325,21 +353,8 @@ int sc_cmd_capture(int argc, char **argv)
         if (o.cfg.kind != SC_CAPTURE_CAMERA && (st == SC_E_IO || st == SC_E_FORMAT)) return SC_EXIT_INPUT;
         return SC_EXIT_FAIL;
     }
-    sc_capture_info inf;
-    sc_capture_get_info(cap, &inf);
-    printf("{\"event\":\"open\",\"t\":%.6f,\"path\":", (double)t_start / 1e9);
-    sc_json_str(stdout, inf.path);
-    fputs(",\"by_id\":", stdout);
-    sc_json_str(stdout, inf.by_id);
-    fputs(",\"driver\":", stdout);
-    sc_json_str(stdout, inf.driver);
-    fputs(",\"card\":", stdout);
-    sc_json_str(stdout, inf.card);
-    fputs(",\"bus\":", stdout);
-    sc_json_str(stdout, inf.bus);
-    printf(",\"format\":\"%s\",\"width\":%d,\"height\":%d,\"fps\":%.6g,\"buffers\":%d,\"frame_bytes\":%zu}\n",
-           sc_pixfmt_name(inf.fmt), inf.width, inf.height, inf.fps, inf.n_buffers, inf.frame_bytes);
-    fflush(stdout);
+    /* A camera that is not there yet is waited for: its open line comes when it is. */
+    int open_printed = print_open(cap, t_start);
 
     decoder dec;
     memset(&dec, 0, sizeof(dec));
@@ -351,6 +366,7 @@ int sc_cmd_capture(int argc, char **argv)
     for (;;) {
         void *item = NULL;
         st = sc_queue_pop(q, &item, 50000000LL);
+        if (!open_printed) open_printed = print_open(cap, t_start);
         print_events(cap, &last_seq);
         if (item) {
             sc_frame *f = item;

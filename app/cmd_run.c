@@ -26,6 +26,10 @@ static void usage(FILE *f)
         "  --seconds S          stop after S seconds\n"
         "  --quiet              no periodic status lines\n"
         "Signals: SIGINT/SIGTERM stop cleanly, SIGHUP reopens the log file (logrotate).\n"
+        "Log lines carry per-stage times (decode_ms, resize_ms, network_ms, post_ms; with a window\n"
+        "display_ms, screen_ms) and, where present, cpu_temp_c and throttled (vcgencmd bits).\n"
+        "Environment: SSDCAM_SYSFS_ROOT (instead of /sys for the CPU temperature), SSDCAM_VCGENCMD\n"
+        "(instead of vcgencmd; empty: none).\n"
         "Keys in the window: q/Esc quit, space pause, +/- rho, s snapshot, f fullscreen, h HUD.\n"
         "exit codes: 0 ok, 1 runtime failure, 2 configuration or usage error, 3 model error\n");
 }

@@ -60,11 +60,13 @@ typedef struct field {
 static const char *const kind_names[] = { "auto", "camera", "image", "dir", "mjpeg-file", NULL };
 static const char *const pixfmt_names[] = { "auto", "mjpeg", "yuyv", NULL };
 static const char *const display_names[] = { "auto", "on", "off", NULL };
+static const char *const decode_scale_names[] = { "auto", "full", NULL };
 static const char *const logfmt_names[] = { "jsonl", "csv", NULL };
 
 _Static_assert(sizeof(sc_config_source_kind) == sizeof(int), "enums are stored as int");
 _Static_assert(sizeof(sc_config_pixfmt) == sizeof(int), "enums are stored as int");
 _Static_assert(sizeof(sc_config_display_mode) == sizeof(int), "enums are stored as int");
+_Static_assert(sizeof(sc_config_decode_scale) == sizeof(int), "enums are stored as int");
 _Static_assert(sizeof(sc_config_log_format) == sizeof(int), "enums are stored as int");
 
 #define OFF(m) offsetof(sc_config, m)
@@ -90,6 +92,7 @@ static const field fields[] = {
     INTF(S_SOURCE, "buffers", source.buffers, 3, 8, 0),
     INTF(S_SOURCE, "reconnect_interval_ms", source.reconnect_interval_ms, 100, 60000, 0),
     INTF(S_SOURCE, "frame_timeout_ms", source.frame_timeout_ms, 100, 60000, 0),
+    ENUMF(S_SOURCE, "decode_scale", source.decode_scale, decode_scale_names),
 
     STRF(S_MODEL, "path", model.path, 0),
     STRF(S_MODEL, "labels", model.labels, 0),

@@ -80,6 +80,11 @@ typedef enum sc_config_pixfmt {
     SC_CONFIG_PIXFMT_YUYV            /* "yuyv" */
 } sc_config_pixfmt;
 
+typedef enum sc_config_decode_scale {
+    SC_CONFIG_DECODE_SCALE_AUTO = 0, /* "auto": the smallest libjpeg-turbo scale >= the network input */
+    SC_CONFIG_DECODE_SCALE_FULL      /* "full": always the whole frame */
+} sc_config_decode_scale;
+
 typedef enum sc_config_display_mode {
     SC_CONFIG_DISPLAY_AUTO = 0,      /* "auto": a window when a display is available */
     SC_CONFIG_DISPLAY_ON,            /* "on" (also true/yes): a window, or fail */
@@ -105,6 +110,7 @@ typedef struct sc_config_source {
     int buffers;                      /* V4L2 buffers, 3..8 */
     int reconnect_interval_ms;        /* lost camera: retry every ..., 100..60000 */
     int frame_timeout_ms;             /* no frame for this long = camera lost, 100..60000 */
+    sc_config_decode_scale decode_scale;  /* MJPEG frames: DCT-domain scaled decode or full size */
 } sc_config_source;
 
 typedef struct sc_config_model {

@@ -33,12 +33,12 @@
 #define JSON_PREFIX_MAX 4096   /* keys + numbers (~330) + 2 × (2 + 6·256) */
 #define JSON_DET_MAX 1024      /* keys + numbers (~130) + 2 + 6·127 */
 #define JSON_TAIL_MAX 64       /* ],"dropped":<20 digits>}\n */
-#define CSV_PREFIX_MAX 2048    /* 11 fields: numbers (~230) + 2 × (2 + 3·256) */
+#define CSV_PREFIX_MAX 2048    /* 17 fields: numbers (~350) + 2 × (2 + 3·256) */
 #define CSV_DET_MAX 512        /* 7 fields: numbers (~80) + 2 + 3·127 */
 
 static const char csv_header[] =
-    "time,mono_ms,frame,source,model,input_size,width,height,latency_ms,cpu_temp_c,"
-    "throttled,label,class_id,score,x0,y0,x1,y1\n";
+    "time,mono_ms,frame,source,model,input_size,width,height,latency_ms,decode_ms,resize_ms,"
+    "network_ms,post_ms,display_ms,screen_ms,cpu_temp_c,throttled,label,class_id,score,x0,y0,x1,y1\n";
 #define CSV_HEADER_LEN (sizeof(csv_header) - 1)
 
 struct sc_detlog {
@@ -298,6 +298,22 @@ static const char *label_of(const sc_detlog *d, int class_id, char *tmp, size_t 
 
 /* ---- record formatting ---------------------------------------------------------------- */
 
+/* The optional per-frame times, in output order, and whether each is present in rec. */
+enum { N_TIMES = 6 };
+static const char *const k_time_keys[N_TIMES] = { "decode_ms", "resize_ms", "network_ms", "post_ms",
+                                                  "display_ms", "screen_ms" };
+
+static int get_times(const sc_detlog_record *rec, double v[N_TIMES], int has[N_TIMES])
+{
+    v[0] = rec->decode_ms; v[1] = rec->resize_ms; v[2] = rec->network_ms; v[3] = rec->post_ms;
+    v[4] = rec->display_ms; v[5] = rec->screen_ms;
+    for (int i = 0; i < N_TIMES; i++) {
+        unsigned bit = i < 4 ? SC_DETLOG_HAS_STAGES : SC_DETLOG_HAS_SCREEN;
+        has[i] = (rec->optional & bit) && v[i] >= 0 && isfinite(v[i]);
+    }
+    return N_TIMES;
+}
+
 /* Formats rec into the record area; returns its length and sets *dropped. */
 static size_t format_json(sc_detlog *d, const sc_detlog_record *rec, int n_dets, int *dropped)
 {
@@ -322,6 +338,18 @@ static size_t format_json(sc_detlog *d, const sc_detlog_record *rec, int n_dets,
     if (rec->latency_ms >= 0 && isfinite(rec->latency_ms)) {
         put_str(&b, ",\"latency_ms\":");
         put_fixed(&b, rec->latency_ms, 3);
+    }
+    {
+        double v[N_TIMES];
+        int has[N_TIMES];
+        get_times(rec, v, has);
+        for (int i = 0; i < N_TIMES; i++) {
+            if (!has[i]) continue;
+            put_str(&b, ",\"");
+            put_str(&b, k_time_keys[i]);
+            put_str(&b, "\":");
+            put_fixed(&b, v[i], 3);
+        }
     }
     if ((rec->optional & SC_DETLOG_HAS_CPU_TEMP) && isfinite(rec->cpu_temp_c)) {
         put_str(&b, ",\"cpu_temp_c\":");
@@ -394,6 +422,15 @@ static size_t format_csv(sc_detlog *d, const sc_detlog_record *rec, int n_dets, 
     put_ch(&pb, ',');
     if (rec->latency_ms >= 0 && isfinite(rec->latency_ms)) put_fixed(&pb, rec->latency_ms, 3);
     put_ch(&pb, ',');
+    {
+        double v[N_TIMES];
+        int has[N_TIMES];
+        get_times(rec, v, has);
+        for (int i = 0; i < N_TIMES; i++) {
+            if (has[i]) put_fixed(&pb, v[i], 3);
+            put_ch(&pb, ',');
+        }
+    }
     if ((rec->optional & SC_DETLOG_HAS_CPU_TEMP) && isfinite(rec->cpu_temp_c))
         put_fixed(&pb, rec->cpu_temp_c, 1);
     put_ch(&pb, ',');

@@ -46,9 +46,13 @@
  *   JSONL, one line per record:
  *     {"time":"2024-02-29T17:30:00.123+05:30","mono_ms":1234,"frame":42,
  *      "source":"/dev/video0","model":"detect.tflite","input_size":300,"width":640,
- *      "height":480,"latency_ms":33.125,"cpu_temp_c":51.2,"throttled":0,
+ *      "height":480,"latency_ms":33.125,"decode_ms":1.250,"resize_ms":0.800,
+ *      "network_ms":29.900,"post_ms":0.050,"display_ms":2.100,"screen_ms":36.000,
+ *      "cpu_temp_c":51.2,"throttled":0,
  *      "detections":[{"label":"person","class_id":0,"score":0.9123,"box":[x0,y0,x1,y1]}]}
- *     latency_ms is omitted when negative, cpu_temp_c / throttled unless flagged present,
+ *     latency_ms is omitted when negative; the four stage times unless SC_DETLOG_HAS_STAGES,
+ *     display_ms / screen_ms unless SC_DETLOG_HAS_SCREEN, cpu_temp_c / throttled unless
+ *     flagged present (a negative or non-finite time is omitted even when flagged),
  *     "dropped":K is appended after "detections" when K detections did not fit. A NULL
  *     source/model is null. Strings: '"', '\\' and control characters escaped (\n, \t,
  *     \u001f, …); valid UTF-8 passed through; each byte of an invalid sequence becomes
@@ -59,8 +63,9 @@
  *     (written together with the first row), then one row per detection with the frame's
  *     fields repeated; a frame without detections (every_frame) is one row with the
  *     detection fields empty. Absent optional values are empty fields.
- *     time,mono_ms,frame,source,model,input_size,width,height,latency_ms,cpu_temp_c,
- *     throttled,label,class_id,score,x0,y0,x1,y1
+ *     time,mono_ms,frame,source,model,input_size,width,height,latency_ms,decode_ms,
+ *     resize_ms,network_ms,post_ms,display_ms,screen_ms,cpu_temp_c,throttled,label,
+ *     class_id,score,x0,y0,x1,y1
  *
  * Threads: one thread (the main thread, STYLE.md §6) calls every function on a given
  * sc_detlog, except sc_detlog_request_reopen(), which any thread or a signal handler may
@@ -109,6 +114,8 @@ void sc_detlog_cfg_default(sc_detlog_cfg *cfg);
 /* Optional per-record values; set the bit when the value is present. */
 #define SC_DETLOG_HAS_CPU_TEMP 1u
 #define SC_DETLOG_HAS_THROTTLED 2u
+#define SC_DETLOG_HAS_STAGES 4u      /* decode_ms, resize_ms, network_ms, post_ms */
+#define SC_DETLOG_HAS_SCREEN 8u      /* display_ms, screen_ms (a window ran) */
 
 /* One processed frame. Pointers are only read during sc_detlog_write(). */
 typedef struct sc_detlog_record {
@@ -120,6 +127,15 @@ typedef struct sc_detlog_record {
     int input_size;              /* network input side (300·ρ) */
     int width, height;           /* source frame size: boxes are scaled by these */
     double latency_ms;           /* capture → result; < 0 = omitted */
+    /* Per-stage times of this frame, in ms (SC_DETLOG_HAS_STAGES): frame → RGB (MJPEG
+     * decode or YUYV conversion), resize into the network input, the network (with the SSD
+     * decode and NMS inside the detector), the app's post-process (letterbox undo, filters). */
+    double decode_ms, resize_ms, network_ms, post_ms;
+    /* With a window (SC_DETLOG_HAS_SCREEN): the main thread's time to put the most recently
+     * shown frame on the screen (RGB conversion, upload, draw, present), and that frame's
+     * age capture → screen. The line is written when the result arrives, so these belong to
+     * the latest frame shown by then, not necessarily to this record's frame. */
+    double display_ms, screen_ms;
     const sc_det *dets;          /* boxes normalised to the SOURCE frame (letterbox undone) */
     int n_dets;
     unsigned optional;           /* SC_DETLOG_HAS_* bits */

@@ -7,9 +7,11 @@
  * truncated BMP, JPEG or GIF would "decode" with a black or grey bottom. Pillow (the
  * reference) refuses truncated files, and so do we: before decoding, a light structural walk
  * checks that the data the header announces is present (BMP and PPM pixel array sizes, JPEG
- * segments up to the end-of-image marker, GIF blocks up to the end of the first frame). PNG
- * already fails in stb when truncated (except in the CRC of the final IEND chunk, which
- * holds no image data). */
+ * segments up to the end-of-image marker, GIF blocks up to the end of the first frame, PNG
+ * chunk lengths). PNG already fails in stb when truncated (except in the CRC of the final IEND
+ * chunk, which holds no image data), but only after allocating what the lengths announce.
+ * Two stb_image 2.27 bugs found by fuzzing are also guarded here (jpeg_dht_ok, the PGM decode);
+ * tests/fuzz/regress/image/ keeps the inputs. */
 #include "app/image_io.h"
 
 #include <errno.h>
@@ -23,6 +25,7 @@
 #include <stb_image.h>
 #include <stb_image_write.h>
 
+#include "app/jpeg_turbo.h"
 #include "core/log.h"
 
 typedef enum sc_imgfmt {
@@ -98,47 +101,43 @@ static int jpeg_scan(const uint8_t *p, size_t n, int *has_dht)
     return 0;
 }
 
-/* The "typical" Huffman tables of the JPEG standard (ITU T.81 Annex K.3), as one DHT
- * segment. Motion-JPEG frames from most UVC cameras leave them out (AVI1/MJPEG convention)
- * and stb_image does not supply them, so we insert this segment after SOI when a frame has
- * no DHT of its own. Each table: class/id byte, 16 code counts, then the symbols. */
-static const uint8_t std_dht[] = {
-    0xFF, 0xC4, 0x01, 0xA2,
-    0x00,                                                   /* DC, table 0 (luminance) */
-    0, 1, 5, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0,
-    0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11,
-    0x10,                                                   /* AC, table 0 (luminance) */
-    0, 2, 1, 3, 3, 2, 4, 3, 5, 5, 4, 4, 0, 0, 1, 0x7D,
-    0x01, 0x02, 0x03, 0x00, 0x04, 0x11, 0x05, 0x12, 0x21, 0x31, 0x41, 0x06, 0x13, 0x51,
-    0x61, 0x07, 0x22, 0x71, 0x14, 0x32, 0x81, 0x91, 0xA1, 0x08, 0x23, 0x42, 0xB1, 0xC1,
-    0x15, 0x52, 0xD1, 0xF0, 0x24, 0x33, 0x62, 0x72, 0x82, 0x09, 0x0A, 0x16, 0x17, 0x18,
-    0x19, 0x1A, 0x25, 0x26, 0x27, 0x28, 0x29, 0x2A, 0x34, 0x35, 0x36, 0x37, 0x38, 0x39,
-    0x3A, 0x43, 0x44, 0x45, 0x46, 0x47, 0x48, 0x49, 0x4A, 0x53, 0x54, 0x55, 0x56, 0x57,
-    0x58, 0x59, 0x5A, 0x63, 0x64, 0x65, 0x66, 0x67, 0x68, 0x69, 0x6A, 0x73, 0x74, 0x75,
-    0x76, 0x77, 0x78, 0x79, 0x7A, 0x83, 0x84, 0x85, 0x86, 0x87, 0x88, 0x89, 0x8A, 0x92,
-    0x93, 0x94, 0x95, 0x96, 0x97, 0x98, 0x99, 0x9A, 0xA2, 0xA3, 0xA4, 0xA5, 0xA6, 0xA7,
-    0xA8, 0xA9, 0xAA, 0xB2, 0xB3, 0xB4, 0xB5, 0xB6, 0xB7, 0xB8, 0xB9, 0xBA, 0xC2, 0xC3,
-    0xC4, 0xC5, 0xC6, 0xC7, 0xC8, 0xC9, 0xCA, 0xD2, 0xD3, 0xD4, 0xD5, 0xD6, 0xD7, 0xD8,
-    0xD9, 0xDA, 0xE1, 0xE2, 0xE3, 0xE4, 0xE5, 0xE6, 0xE7, 0xE8, 0xE9, 0xEA, 0xF1, 0xF2,
-    0xF3, 0xF4, 0xF5, 0xF6, 0xF7, 0xF8, 0xF9, 0xFA,
-    0x01,                                                   /* DC, table 1 (chrominance) */
-    0, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0,
-    0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11,
-    0x11,                                                   /* AC, table 1 (chrominance) */
-    0, 2, 1, 2, 4, 4, 3, 4, 7, 5, 4, 4, 0, 1, 2, 0x77,
-    0x00, 0x01, 0x02, 0x03, 0x11, 0x04, 0x05, 0x21, 0x31, 0x06, 0x12, 0x41, 0x51, 0x07,
-    0x61, 0x71, 0x13, 0x22, 0x32, 0x81, 0x08, 0x14, 0x42, 0x91, 0xA1, 0xB1, 0xC1, 0x09,
-    0x23, 0x33, 0x52, 0xF0, 0x15, 0x62, 0x72, 0xD1, 0x0A, 0x16, 0x24, 0x34, 0xE1, 0x25,
-    0xF1, 0x17, 0x18, 0x19, 0x1A, 0x26, 0x27, 0x28, 0x29, 0x2A, 0x35, 0x36, 0x37, 0x38,
-    0x39, 0x3A, 0x43, 0x44, 0x45, 0x46, 0x47, 0x48, 0x49, 0x4A, 0x53, 0x54, 0x55, 0x56,
-    0x57, 0x58, 0x59, 0x5A, 0x63, 0x64, 0x65, 0x66, 0x67, 0x68, 0x69, 0x6A, 0x73, 0x74,
-    0x75, 0x76, 0x77, 0x78, 0x79, 0x7A, 0x82, 0x83, 0x84, 0x85, 0x86, 0x87, 0x88, 0x89,
-    0x8A, 0x92, 0x93, 0x94, 0x95, 0x96, 0x97, 0x98, 0x99, 0x9A, 0xA2, 0xA3, 0xA4, 0xA5,
-    0xA6, 0xA7, 0xA8, 0xA9, 0xAA, 0xB2, 0xB3, 0xB4, 0xB5, 0xB6, 0xB7, 0xB8, 0xB9, 0xBA,
-    0xC2, 0xC3, 0xC4, 0xC5, 0xC6, 0xC7, 0xC8, 0xC9, 0xCA, 0xD2, 0xD3, 0xD4, 0xD5, 0xD6,
-    0xD7, 0xD8, 0xD9, 0xDA, 0xE2, 0xE3, 0xE4, 0xE5, 0xE6, 0xE7, 0xE8, 0xE9, 0xEA, 0xF2,
-    0xF3, 0xF4, 0xF5, 0xF6, 0xF7, 0xF8, 0xF9, 0xFA,
-};
+/* 0 if a Huffman table segment (DHT) defines a table of more than 256 codes or one that runs
+ * past its segment, else 1. stb_image 2.27 does not check the count and writes past its
+ * 257-entry table arrays while building the table (memory corruption found by
+ * tests/fuzz/fuzz_image.c; stb 2.28 checks it) — from stbi_info() too, so this runs before any
+ * stb call. The walk is jpeg_scan()'s (segments from SOI, entropy-coded data skipped). */
+static int jpeg_dht_ok(const uint8_t *p, size_t n)
+{
+    size_t i = 2;
+    while (i < n) {
+        if (p[i] != 0xFF) { i++; continue; }
+        while (i < n && p[i] == 0xFF) i++;
+        if (i >= n) return 1;
+        unsigned m = p[i++];
+        if (m == 0xD9) return 1;
+        if (m == 0x00 || m == 0x01 || (m >= 0xD0 && m <= 0xD7)) continue;
+        if (i + 2 > n) return 1;
+        size_t len = (size_t)p[i] << 8 | p[i + 1];
+        if (len < 2 || len > n - i) return 1;        /* stb reports these itself */
+        if (m == 0xC4) {
+            for (size_t t = i + 2, end = i + len; t < end;) {
+                size_t codes = 0;
+                if (end - t < 17) return 0;
+                for (int k = 1; k <= 16; k++) codes += p[t + (size_t)k];
+                if (codes > 256 || codes > end - t - 17) return 0;
+                t += 17 + codes;
+            }
+        }
+        i += len;
+        if (m == 0xDA) {
+            while (i + 1 < n && !(p[i] == 0xFF && p[i + 1] != 0x00 && p[i + 1] != 0xFF &&
+                                  !(p[i + 1] >= 0xD0 && p[i + 1] <= 0xD7)))
+                i++;
+            if (i + 1 >= n) return 1;
+        }
+    }
+    return 1;
+}
 
 static uint32_t rd_le32(const uint8_t *p)
 {
@@ -196,6 +195,46 @@ static int pnm_complete(const uint8_t *p, size_t n)
     return v[0] * v[1] * (p[1] == '6' ? 3u : 1u) * (v[2] > 255 ? 2u : 1u) <= n - i;
 }
 
+/* 0 if a PNG chunk before IEND announces more bytes than the file has left. stb_image sizes its
+ * buffer for the compressed data from the announced lengths before reading them, so a 1 KB
+ * file claiming a 1.5 GB IDAT chunk made it allocate 2 GB (found by tests/fuzz/fuzz_image.c:
+ * seconds per file under ASan, an out-of-memory failure on a small board). The CRC of IEND
+ * may be missing, as stb allows. */
+static int png_complete(const uint8_t *p, size_t n)
+{
+    size_t i = 8;
+    while (n - i >= 8) {
+        uint32_t len = (uint32_t)p[i] << 24 | (uint32_t)p[i + 1] << 16 | (uint32_t)p[i + 2] << 8 | p[i + 3];
+        if (memcmp(p + i + 4, "IEND", 4) == 0) return 1;
+        if (len > n - i - 8 || n - i - 8 - len < 4) return 0;
+        i += 12 + (size_t)len;
+    }
+    return 1;   /* no IEND: stb reports it */
+}
+
+/* 0 if a number in a binary PPM/PGM header (width, height, maxval) exceeds 10^8: stb_image 2.27
+ * reads them into an int without an overflow check (undefined behaviour, found by
+ * tests/fuzz/fuzz_image.c). Any picture we accept has far smaller numbers. */
+static int pnm_header_ok(const uint8_t *p, size_t n)
+{
+    size_t i = 2;
+    for (int k = 0; k < 3; k++) {
+        while (i < n && (p[i] == '#' || p[i] == ' ' || p[i] == '\t' || p[i] == '\n' || p[i] == '\r' ||
+                         p[i] == '\v' || p[i] == '\f')) {
+            if (p[i] == '#')
+                while (i < n && p[i] != '\n' && p[i] != '\r') i++;
+            else
+                i++;
+        }
+        uint64_t v = 0;
+        while (i < n && p[i] >= '0' && p[i] <= '9') {
+            v = v * 10 + (uint64_t)(p[i++] - '0');
+            if (v > 100000000) return 0;
+        }
+    }
+    return 1;
+}
+
 /* Skips GIF data sub-blocks starting at *i; 0 if they run past n. */
 static int gif_skip_blocks(const uint8_t *p, size_t n, size_t *i)
 {
@@ -236,8 +275,53 @@ static int gif_complete(const uint8_t *p, size_t n)
     return 0;
 }
 
+/* A still JPEG through libjpeg-turbo at full size, lenient about corrupt-data warnings as
+ * Pillow is. SC_E_UNSUPPORTED (CMYK/YCCK, 12-bit, no libjpeg-turbo) lets the caller use stb. */
+static sc_status load_jpeg_turbo(const uint8_t *p, size_t len, const char *name, sc_image *out,
+                                 char *err, size_t errlen)
+{
+    sc_jpeg_turbo *d = NULL;
+    sc_jpeg_turbo_result r;
+    sc_status st = sc_jpeg_turbo_create(0, 0, &d);
+    if (st != SC_OK) {
+        set_err(err, errlen, "%s: cannot set up the JPEG decoder: %s", name, sc_status_str(st));
+        return st;
+    }
+    st = sc_jpeg_turbo_decode(d, p, len, 0, 0, 0, SC_IMAGE_MAX_SIDE, SC_IMAGE_MAX_PIXELS, name, &r,
+                              err, errlen);
+    if (st == SC_OK) {
+        st = sc_image_init(out, r.img.width, r.img.height, 3);
+        if (st == SC_OK)
+            memcpy(out->data, r.img.data, r.img.stride_bytes * (size_t)r.img.height);
+        else
+            set_err(err, errlen, "%s: cannot allocate a %dx%d image: %s", name, r.img.width,
+                    r.img.height, sc_status_str(st));
+    }
+    sc_jpeg_turbo_destroy(d);
+    return st;
+}
+
+sc_jpeg_backend sc_jpeg_backend_default(void)
+{
+    const char *e = getenv("SC_JPEG");
+    if (e && !strcmp(e, "stb")) return SC_JPEG_STB;
+    return sc_jpeg_turbo_available() ? SC_JPEG_TURBO : SC_JPEG_STB;
+}
+
+const char *sc_jpeg_backend_name(sc_jpeg_backend b)
+{
+    if (b == SC_JPEG_AUTO) b = sc_jpeg_backend_default();
+    return b == SC_JPEG_TURBO ? sc_jpeg_turbo_version() : "stb_image";
+}
+
 sc_status sc_image_load_mem(const void *data, size_t len, const char *name, sc_image *out,
                             char *err, size_t errlen)
+{
+    return sc_image_load_mem_with(data, len, name, SC_JPEG_AUTO, out, err, errlen);
+}
+
+sc_status sc_image_load_mem_with(const void *data, size_t len, const char *name,
+                                 sc_jpeg_backend jpeg, sc_image *out, char *err, size_t errlen)
 {
     const uint8_t *p = data;
     int w = 0, h = 0, comp = 0, w2 = 0, h2 = 0, has_dht = 1;
@@ -262,6 +346,25 @@ sc_status sc_image_load_mem(const void *data, size_t len, const char *name, sc_i
         set_err(err, errlen, "%s: not a JPEG, PNG, BMP, GIF or binary PPM/PGM file", name);
         return SC_E_UNSUPPORTED;
     }
+    if (jpeg == SC_JPEG_AUTO) jpeg = sc_jpeg_backend_default();
+    if (fmt == SC_IMGFMT_JPEG && jpeg == SC_JPEG_TURBO) {
+        if (!jpeg_scan(p, len, &has_dht)) {
+            set_err(err, errlen, "%s: truncated JPEG file (%zu bytes)", name, len);
+            return SC_E_FORMAT;
+        }
+        st = load_jpeg_turbo(p, len, name, out, err, errlen);
+        if (st != SC_E_UNSUPPORTED) return st;
+        memset(out, 0, sizeof(*out));      /* CMYK/YCCK, 12-bit: stb_image has a go */
+        has_dht = 1;
+    }
+    if (fmt == SC_IMGFMT_PNM && !pnm_header_ok(p, len)) {
+        set_err(err, errlen, "%s: corrupt PPM header (a number over 10^8)", name);
+        return SC_E_FORMAT;
+    }
+    if (fmt == SC_IMGFMT_JPEG && !jpeg_dht_ok(p, len)) {
+        set_err(err, errlen, "%s: corrupt JPEG Huffman table (more than 256 codes or cut short)", name);
+        return SC_E_FORMAT;
+    }
     if (!stbi_info_from_memory(p, (int)len, &w, &h, &comp)) {
         set_err(err, errlen, "%s: corrupt %s header (stb_image: %s)", name, fmt_names[fmt],
                 stbi_failure_reason() ? stbi_failure_reason() : "unknown");
@@ -279,6 +382,7 @@ sc_status sc_image_load_mem(const void *data, size_t len, const char *name, sc_i
         return SC_E_RANGE;
     }
     if ((fmt == SC_IMGFMT_JPEG && !jpeg_scan(p, len, &has_dht)) ||
+        (fmt == SC_IMGFMT_PNG && !png_complete(p, len)) ||
         (fmt == SC_IMGFMT_BMP && !bmp_complete(p, len)) ||
         (fmt == SC_IMGFMT_GIF && !gif_complete(p, len)) ||
         (fmt == SC_IMGFMT_PNM && !pnm_complete(p, len))) {
@@ -287,17 +391,22 @@ sc_status sc_image_load_mem(const void *data, size_t len, const char *name, sc_i
     }
     if (fmt == SC_IMGFMT_JPEG && !has_dht) {
         /* SOI + the standard tables + everything after SOI. */
-        if (len > (size_t)INT32_MAX - sizeof(std_dht) || !(patched = malloc(len + sizeof(std_dht)))) {
+        if (len > (size_t)INT32_MAX - sc_jpeg_std_dht_len || !(patched = malloc(len + sc_jpeg_std_dht_len))) {
             set_err(err, errlen, "%s: out of memory", name);
             return SC_E_NOMEM;
         }
         memcpy(patched, p, 2);
-        memcpy(patched + 2, std_dht, sizeof(std_dht));
-        memcpy(patched + 2 + sizeof(std_dht), p + 2, len - 2);
+        memcpy(patched + 2, sc_jpeg_std_dht, sc_jpeg_std_dht_len);
+        memcpy(patched + 2 + sc_jpeg_std_dht_len, p + 2, len - 2);
         p = patched;
-        len += sizeof(std_dht);
+        len += sc_jpeg_std_dht_len;
     }
-    pix = stbi_load_from_memory(p, (int)len, &w2, &h2, &comp, 3);
+    /* stb_image 2.27 turns a 16-bit PGM (P5, maxval > 255) into 3 channels with its 8-bit
+     * converter, then reads twice the bytes that holds (a heap overread found by
+     * tests/fuzz/fuzz_image.c; fixed in stb 2.28). So a PGM is decoded as its own single
+     * channel and made grey RGB below, as stb would. */
+    int want = fmt == SC_IMGFMT_PNM && p[1] == '5' ? 1 : 3;
+    pix = stbi_load_from_memory(p, (int)len, &w2, &h2, &comp, want);
     free(patched);
     if (!pix) {
         const char *why = stbi_failure_reason();
@@ -323,8 +432,15 @@ sc_status sc_image_load_mem(const void *data, size_t len, const char *name, sc_i
                 sc_status_str(st));
         return st;
     }
-    for (int y = 0; y < h; y++)
-        memcpy(out->data + (size_t)y * out->stride_bytes, pix + (size_t)y * w * 3, (size_t)w * 3);
+    for (int y = 0; y < h; y++) {
+        uint8_t *dst = out->data + (size_t)y * out->stride_bytes;
+        const uint8_t *src = pix + (size_t)y * w * want;
+        if (want == 3) {
+            memcpy(dst, src, (size_t)w * 3);
+        } else {
+            for (int x = 0; x < w; x++) dst[3 * x] = dst[3 * x + 1] = dst[3 * x + 2] = src[x];
+        }
+    }
     stbi_image_free(pix);
     return SC_OK;
 }
@@ -444,5 +560,119 @@ sc_status sc_image_save_png(const char *path, const sc_image *img, char *err, si
                 e ? strerror(e) : "stb_image_write failed");
         return SC_E_IO;
     }
+    return SC_OK;
+}
+
+/* ---- the MJPEG frame decoder --------------------------------------------------------------- */
+
+struct sc_jpeg_decoder {
+    sc_jpeg_backend backend;
+    sc_jpeg_turbo *turbo;    /* SC_JPEG_TURBO */
+    sc_image stb_img;        /* the last frame stb_image decoded (or CMYK fallback) */
+};
+
+sc_status sc_jpeg_decoder_create(sc_jpeg_backend backend, int max_w, int max_h,
+                                 sc_jpeg_decoder **out)
+{
+    sc_status st;
+    *out = NULL;
+    if (backend == SC_JPEG_AUTO) backend = sc_jpeg_backend_default();
+    if (backend == SC_JPEG_TURBO && !sc_jpeg_turbo_available()) {
+        sc_log_error("jpeg: this ssdcam was built without libjpeg-turbo");
+        return SC_E_UNSUPPORTED;
+    }
+    sc_jpeg_decoder *d = calloc(1, sizeof(*d));
+    if (!d) return SC_E_NOMEM;
+    d->backend = backend;
+    if (backend == SC_JPEG_TURBO && (st = sc_jpeg_turbo_create(max_w, max_h, &d->turbo)) != SC_OK) {
+        sc_log_error("jpeg: cannot set up libjpeg-turbo for %dx%d: %s", max_w, max_h, sc_status_str(st));
+        free(d);
+        return st;
+    }
+    *out = d;
+    return SC_OK;
+}
+
+void sc_jpeg_decoder_destroy(sc_jpeg_decoder *d)
+{
+    if (!d) return;
+    sc_jpeg_turbo_destroy(d->turbo);
+    sc_image_fini(&d->stb_img);
+    free(d);
+}
+
+sc_jpeg_backend sc_jpeg_decoder_backend(const sc_jpeg_decoder *d) { return d->backend; }
+
+sc_status sc_jpeg_decoder_run(sc_jpeg_decoder *d, const void *data, size_t n, int min_w, int min_h,
+                              sc_jpeg_frame *out, char *err, size_t errlen)
+{
+    SC_ASSERT(d && out);
+    memset(out, 0, sizeof(*out));
+    if (d->backend == SC_JPEG_TURBO) {
+        sc_jpeg_turbo_result r;
+        sc_status st = sc_jpeg_turbo_decode(d->turbo, data, n, min_w, min_h, SC_JPEG_TURBO_STRICT,
+                                            SC_IMAGE_MAX_SIDE, SC_IMAGE_MAX_PIXELS, "frame", &r,
+                                            err, errlen);
+        if (st != SC_E_UNSUPPORTED) {
+            if (st == SC_OK) {
+                out->img = r.img;
+                out->src_w = r.src_w;
+                out->src_h = r.src_h;
+                out->scale_num = r.scale_num;
+                out->warnings = r.warnings;
+            }
+            return st;
+        }
+        /* CMYK/YCCK or 12-bit: stb_image, full size (no camera sends these) */
+    }
+    sc_image_fini(&d->stb_img);
+    sc_status st = sc_image_load_mem_with(data, n, "frame", SC_JPEG_STB, &d->stb_img, err, errlen);
+    if (st != SC_OK) return st;
+    out->img = d->stb_img;
+    out->src_w = d->stb_img.width;
+    out->src_h = d->stb_img.height;
+    out->scale_num = 8;
+    return SC_OK;
+}
+
+/* ---- JPEG encoding (benchmarks, tests) --------------------------------------------------------- */
+
+typedef struct enc_buf {
+    uint8_t *data;
+    size_t len, cap;
+    int failed;
+} enc_buf;
+
+static void enc_write(void *ctx, void *data, int size)
+{
+    enc_buf *b = ctx;
+    if (b->failed || size <= 0) return;
+    if (b->len + (size_t)size > b->cap) {
+        size_t cap = b->cap ? b->cap * 2 : 65536;
+        while (cap < b->len + (size_t)size) cap *= 2;
+        uint8_t *nb = realloc(b->data, cap);
+        if (!nb) { b->failed = 1; return; }
+        b->data = nb;
+        b->cap = cap;
+    }
+    memcpy(b->data + b->len, data, (size_t)size);
+    b->len += (size_t)size;
+}
+
+sc_status sc_image_encode_jpeg(const sc_image *img, int quality, uint8_t **out, size_t *len)
+{
+    enc_buf b = { 0 };
+    SC_ASSERT(img && out && len);
+    *out = NULL;
+    *len = 0;
+    if (!img->data || img->channels != 3 || img->stride_bytes != (size_t)img->width * 3 || quality < 1 ||
+        quality > 100)
+        return SC_E_INVAL;
+    if (!stbi_write_jpg_to_func(enc_write, &b, img->width, img->height, 3, img->data, quality) || b.failed) {
+        free(b.data);
+        return b.failed ? SC_E_NOMEM : SC_E_FORMAT;
+    }
+    *out = b.data;
+    *len = b.len;
     return SC_OK;
 }

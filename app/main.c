@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "app/cmds.h"
+#include "app/image_io.h"
 #include "core/log.h"
 #include "sc_config.h"
 
@@ -54,6 +55,9 @@ int main(int argc, char **argv)
     }
     if (!strcmp(argv[1], "--version")) {
         printf("ssdcam %s\n", SC_VERSION);
+        /* the JPEG decoder in use (tests/model/test_reference.py reads it) */
+        printf("jpeg: %s%s\n", sc_jpeg_backend_name(SC_JPEG_AUTO),
+               sc_jpeg_backend_default() == SC_JPEG_TURBO ? " (stb_image for CMYK)" : "");
         return SC_EXIT_OK;
     }
     for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)

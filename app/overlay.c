@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "app/sysmon.h"
 #include "core/draw.h"
 #include "core/log.h"
 
@@ -25,6 +26,10 @@
  * draw rectangles as triangles (OpenGL, GLES2). Batches of 3 keep drawing allocation-free
  * on all of them. */
 #define RECT_BATCH 3
+#define HUD_LINES 9
+#define HUD_LINE_MAX 160
+
+static const char k_help[] = "q quit  space pause  +/- rho  s snapshot  f fullscreen  h HUD";
 
 struct sc_overlay {
     SDL_Window *win;          /* NULL offscreen */
@@ -47,6 +52,14 @@ struct sc_overlay {
     int have_info;
     sc_overlay_frame_info info;
     char source[64];
+
+    /* Layout of the last render: the HUD (zero rects when hidden) and each tag. */
+    SDL_Rect hud_rect, help_rect;
+    int hud_n, hud_state_x, hud_u, help_u;
+    char hud_lines[HUD_LINES][HUD_LINE_MAX];
+    sc_rgb hud_colors[HUD_LINES];
+    SDL_Rect tag_rect[SC_OVERLAY_MAX_DETS];
+    unsigned char tag_on_top[SC_OVERLAY_MAX_DETS];
 
     sc_image snap;            /* snapshot read-back, output-sized */
     int n_rects;              /* text batch */
@@ -164,7 +177,65 @@ static void compute_frame_rect(sc_overlay *ov)
     }
 }
 
-static void draw_detections(sc_overlay *ov, int u)
+static int overlaps(const SDL_Rect *a, int x, int y, int w, int h)
+{
+    return a->w > 0 && a->h > 0 && x < a->x + a->w && a->x < x + w && y < a->y + a->h && a->y < y + h;
+}
+
+/* Where the tag of box [x0,x1)×[y0,y1) goes (overlay.h, Geometry): the first candidate place
+ * clear of the HUD panel and the help line, else place (1) drawn on top of the HUD. */
+static void place_tag(sc_overlay *ov, int x0, int y0, int x1, int y1, int tw, int th, int i)
+{
+    const SDL_Rect *fr = &ov->frame_rect;
+    const int fx1 = fr->x + fr->w, fy1 = fr->y + fr->h;
+    int xs[2], n_x = 1;
+    const int ys[4] = { y0 - th, y0, y1, y1 - th };
+
+    xs[0] = x0;
+    if (xs[0] + tw > fx1) xs[0] = fx1 - tw;   /* keep it on the frame */
+    if (xs[0] < fr->x) xs[0] = fr->x;
+    if (ov->hud_rect.w > 0) {
+        const int xr = ov->hud_rect.x + ov->hud_rect.w;
+        if (xr > xs[0] && xr < x1 && xr + tw <= fx1) xs[n_x++] = xr;
+    }
+    ov->tag_on_top[i] = 0;
+    for (int k = 0; k < 4 * n_x; k++) {
+        const int tx = xs[k / 4];
+        int ty = ys[k % 4];
+        if (k % 4 == 0 && ty < fr->y) ty = y0;   /* no room above: inside */
+        if (ty > fy1 - th) ty = fy1 - th;
+        if (ty < fr->y) ty = fr->y;
+        if (k == 0) {   /* place (1), the fallback */
+            ov->tag_rect[i].x = tx;
+            ov->tag_rect[i].y = ty;
+            ov->tag_rect[i].w = tw;
+            ov->tag_rect[i].h = th;
+        }
+        if (!overlaps(&ov->hud_rect, tx, ty, tw, th) && !overlaps(&ov->help_rect, tx, ty, tw, th)) {
+            ov->tag_rect[i].x = tx;
+            ov->tag_rect[i].y = ty;
+            return;
+        }
+    }
+    ov->tag_on_top[i] = 1;
+}
+
+static void draw_tag(sc_overlay *ov, int i, int u)
+{
+    const sc_det *d = &ov->dets[i];
+    const sc_rgb bg = sc_draw_class_color(d->class_id);
+    const SDL_Rect *r = &ov->tag_rect[i];
+    char buf[SC_OVERLAY_LABEL_MAX + 16];
+    snprintf(buf, sizeof(buf), "%s %.2f", ov->labels[i], (double)d->score);
+    set_color(ov, bg, 255);
+    fill(ov, r->x, r->y, r->x + r->w, r->y + r->h);
+    set_color(ov, sc_draw_contrast_color(bg), 255);
+    text(ov, r->x + u, r->y + u, buf, u);
+}
+
+/* pass 0: outlines and the tags placed clear of the HUD; pass 1 (after the HUD): the tags
+ * that found no free place. */
+static void draw_detections(sc_overlay *ov, int u, int pass)
 {
     const SDL_Rect *fr = &ov->frame_rect;
     const int t = SC_MAX(2, u), pad = u;
@@ -173,28 +244,21 @@ static void draw_detections(sc_overlay *ov, int u)
     SDL_RenderSetClipRect(ov->ren, fr);
     for (int i = ov->n_dets - 1; i >= 0; i--) {   /* the best one last, on top */
         const sc_det *d = &ov->dets[i];
-        const sc_rgb bg = sc_draw_class_color(d->class_id);
         const int x0 = fr->x + scale_coord(d->xmin, fr->w), x1 = fr->x + scale_coord(d->xmax, fr->w);
         const int y0 = fr->y + scale_coord(d->ymin, fr->h), y1 = fr->y + scale_coord(d->ymax, fr->h);
-        int tw, th, tx, ty;
 
+        if (pass == 1) {
+            if (ov->tag_rect[i].w > 0 && ov->tag_on_top[i]) draw_tag(ov, i, u);
+            continue;
+        }
+        memset(&ov->tag_rect[i], 0, sizeof(ov->tag_rect[i]));
+        ov->tag_on_top[i] = 0;
         if (x0 >= x1 || y0 >= y1) continue;
-        set_color(ov, bg, 255);
+        set_color(ov, sc_draw_class_color(d->class_id), 255);
         outline(ov, x0, y0, x1, y1, t);
-
         snprintf(buf, sizeof(buf), "%s %.2f", ov->labels[i], (double)d->score);
-        tw = sc_draw_text_width(buf, u) + 2 * pad;
-        th = SC_FONT_H * u + 2 * pad;
-        tx = x0;
-        if (tx + tw > fr->x + fr->w) tx = fr->x + fr->w - tw;   /* keep it on the frame */
-        if (tx < fr->x) tx = fr->x;
-        ty = y0 - th;                                          /* above the box ... */
-        if (ty < fr->y) ty = y0;                               /* ... or inside it */
-        if (ty > fr->y + fr->h - th) ty = fr->y + fr->h - th;
-        if (ty < fr->y) ty = fr->y;
-        fill(ov, tx, ty, tx + tw, ty + th);
-        set_color(ov, sc_draw_contrast_color(bg), 255);
-        text(ov, tx + pad, ty + pad, buf, u);
+        place_tag(ov, x0, y0, x1, y1, sc_draw_text_width(buf, u) + 2 * pad, SC_FONT_H * u + 2 * pad, i);
+        if (!ov->tag_on_top[i]) draw_tag(ov, i, u);
     }
     SDL_RenderSetClipRect(ov->ren, NULL);
 }
@@ -247,68 +311,117 @@ static void draw_banner(sc_overlay *ov, int u)
     text(ov, x, y, msg, s);
 }
 
-static void draw_hud(sc_overlay *ov, int u)
+/* Computes the HUD's lines, colours and rectangles (zero when hidden) for this render. */
+static void layout_hud(sc_overlay *ov, int u)
 {
-    enum { N_LINES = 7, LINE_MAX = 96 };
-    static const sc_rgb black = { 0, 0, 0 }, white = { 255, 255, 255 }, yellow = { 255, 210, 40 };
-    static const char help[] = "q quit  space pause  +/- rho  s snapshot  f fullscreen  h HUD";
+    static const sc_rgb white = { 255, 255, 255 }, yellow = { 255, 210, 40 }, red = { 255, 70, 70 };
     const sc_overlay_frame_info *in = &ov->info;
-    char lines[N_LINES][LINE_MAX], a[24], b[24], c[24];
-    const int pad = 2 * u, lh = (SC_FONT_H + 3) * u, m = 4 * u;
-    int n = 0, w = 0, state_x = 0;
+    char a[24], b[24], c[24], d[24], e[24];
+    int n = 0, w = 0, hu = u, widest = 0;
 
+    memset(&ov->hud_rect, 0, sizeof(ov->hud_rect));
+    memset(&ov->help_rect, 0, sizeof(ov->help_rect));
+    ov->hud_n = 0;
+    if (!ov->hud) return;
+    ov->hud_state_x = 0;
+    for (int i = 0; i < HUD_LINES; i++) ov->hud_colors[i] = white;
+#define LINE(...) snprintf(ov->hud_lines[n++], HUD_LINE_MAX, __VA_ARGS__)
     if (ov->have_info) {
-        const char *src = ov->source[0] ? ov->source : "camera";
-        snprintf(lines[n++], LINE_MAX, "%s  ", src);
-        state_x = sc_draw_text_width(lines[0], u);   /* the state word is drawn in colour */
-        snprintf(lines[n++], LINE_MAX, "camera   %s fps  frame #%llu  boxes #%llu",
-                 num(a, sizeof(a), in->camera_fps, 1), (unsigned long long)in->frame_id,
-                 (unsigned long long)in->result_frame_id);
-        snprintf(lines[n++], LINE_MAX, "detector %s fps  inference %s ms",
-                 num(a, sizeof(a), in->detector_fps, 1), num(b, sizeof(b), in->inference_ms, 1));
+        LINE("%s  ", ov->source[0] ? ov->source : "camera");
+        LINE("camera   %s fps  frame #%llu  boxes #%llu", num(a, sizeof(a), in->camera_fps, 1),
+             (unsigned long long)in->frame_id, (unsigned long long)in->result_frame_id);
+        LINE("detector %s fps  inference %s ms", num(a, sizeof(a), in->detector_fps, 1),
+             num(b, sizeof(b), in->inference_ms, 1));
         if (in->input_size > 0) {
             if (in->n_threads > 0)
-                snprintf(lines[n++], LINE_MAX, "input    %dx%d  rho %.3f  %d thread%s", in->input_size,
-                         in->input_size, (double)in->rho, in->n_threads, in->n_threads == 1 ? "" : "s");
+                LINE("input    %dx%d  rho %.3f  %d thread%s", in->input_size, in->input_size, (double)in->rho,
+                     in->n_threads, in->n_threads == 1 ? "" : "s");
             else
-                snprintf(lines[n++], LINE_MAX, "input    %dx%d  rho %.3f", in->input_size,
-                         in->input_size, (double)in->rho);
+                LINE("input    %dx%d  rho %.3f", in->input_size, in->input_size, (double)in->rho);
         }
-        snprintf(lines[n++], LINE_MAX, "age      result %s ms  screen %s ms",
-                 num(b, sizeof(b), in->result_age_ms, 0), num(c, sizeof(c), in->screen_age_ms, 0));
-        snprintf(lines[n++], LINE_MAX, "drops    camera %llu  detector %llu",
-                 (unsigned long long)in->drops_camera, (unsigned long long)in->drops_detector);
-        if (in->paused) snprintf(lines[n++], LINE_MAX, "PAUSED");
+        if (in->has_stages)
+            LINE("stage ms decode %s resize %s net %s post %s", num(a, sizeof(a), in->decode_ms, 1),
+                 num(b, sizeof(b), in->resize_ms, 1), num(c, sizeof(c), in->network_ms, 1),
+                 num(d, sizeof(d), in->post_ms, 1));
+        if (in->has_stages)
+            LINE("age ms   result %s  screen %s  display %s", num(a, sizeof(a), in->result_age_ms, 0),
+                 num(b, sizeof(b), in->screen_age_ms, 0), num(e, sizeof(e), in->display_ms, 1));
+        else
+            LINE("age      result %s ms  screen %s ms", num(b, sizeof(b), in->result_age_ms, 0),
+                 num(c, sizeof(c), in->screen_age_ms, 0));
+        LINE("drops    camera %llu  detector %llu", (unsigned long long)in->drops_camera,
+             (unsigned long long)in->drops_detector);
+        if (in->has_cpu_temp || in->has_throttled) {
+            char flags[96] = "";
+            if (in->has_throttled) {
+                sc_sysmon_throttled_str(in->throttled, flags, sizeof(flags));
+                if (in->throttled & SC_THROTTLE_NOW_MASK) ov->hud_colors[n] = red;
+                else if (in->throttled) ov->hud_colors[n] = yellow;
+            }
+            if (in->has_cpu_temp) snprintf(a, sizeof(a), "%.1f C", in->cpu_temp_c);
+            else snprintf(a, sizeof(a), "-- C");
+            LINE("cpu      %s%s%s", a, flags[0] ? "  " : "", flags);
+        }
+        if (in->paused) {
+            ov->hud_colors[n] = yellow;
+            LINE("PAUSED");
+        }
     } else {
-        snprintf(lines[n++], LINE_MAX, "ssdcam");
+        LINE("ssdcam");
     }
-    for (int i = 0; i < n; i++) w = SC_MAX(w, sc_draw_text_width(lines[i], u));
+#undef LINE
+    ov->hud_n = n;
+    /* The panel takes at most half the output's width: a smaller text scale when needed. */
+    for (int i = 0; i < n; i++) widest = SC_MAX(widest, sc_draw_text_width(ov->hud_lines[i], 1));
     if (ov->have_info)
-        w = SC_MAX(w, state_x + sc_draw_text_width(state_name(in->cam_state), u));
-
-    set_color(ov, black, 160);
-    fill(ov, m, m, m + w + 2 * pad, m + n * lh - 3 * u + 2 * pad);
-    for (int i = 0; i < n; i++) {
-        const int paused_line = ov->have_info && in->paused && i == n - 1;
-        set_color(ov, paused_line ? yellow : white, 255);
-        text(ov, m + pad, m + pad + i * lh, lines[i], u);
-    }
-    if (ov->have_info) {
-        set_color(ov, state_color(in->cam_state), 255);
-        text(ov, m + pad + state_x, m + pad, state_name(in->cam_state), u);
+        widest = SC_MAX(widest, sc_draw_text_width(ov->hud_lines[0], 1) + sc_draw_text_width(state_name(in->cam_state), 1));
+    while (hu > 1 && hu * (widest + 4 + 4) > ov->out_w / 2) hu--;
+    ov->hud_u = hu;
+    {
+        const int pad = 2 * hu, lh = (SC_FONT_H + 3) * hu, m = 4 * hu;
+        if (ov->have_info) ov->hud_state_x = sc_draw_text_width(ov->hud_lines[0], hu);   /* state word in colour */
+        for (int i = 0; i < n; i++) w = SC_MAX(w, sc_draw_text_width(ov->hud_lines[i], hu));
+        if (ov->have_info) w = SC_MAX(w, ov->hud_state_x + sc_draw_text_width(state_name(in->cam_state), hu));
+        ov->hud_rect.x = m;
+        ov->hud_rect.y = m;
+        ov->hud_rect.w = w + 2 * pad;
+        ov->hud_rect.h = n * lh - 3 * hu + 2 * pad;
     }
 
     /* Key help, bottom left, a size smaller when it would not fit. */
     {
-        int hu = u, hpad, hy;
-        while (hu > 1 && sc_draw_text_width(help, hu) + 2 * (m + hu) > ov->out_w) hu--;
-        hpad = hu;
-        hy = ov->out_h - m - SC_FONT_H * hu - 2 * hpad;
-        set_color(ov, black, 160);
-        fill(ov, m, hy, m + sc_draw_text_width(help, hu) + 2 * hpad, ov->out_h - m);
-        set_color(ov, white, 255);
-        text(ov, m + hpad, hy + hpad, help, hu);
+        const int m = 4 * u;
+        hu = u;
+        while (hu > 1 && sc_draw_text_width(k_help, hu) + 2 * (m + hu) > ov->out_w) hu--;
+        ov->help_u = hu;
+        ov->help_rect.x = m;
+        ov->help_rect.y = ov->out_h - m - SC_FONT_H * hu - 2 * hu;
+        ov->help_rect.w = sc_draw_text_width(k_help, hu) + 2 * hu;
+        ov->help_rect.h = SC_FONT_H * hu + 2 * hu;
     }
+}
+
+static void draw_hud(sc_overlay *ov)
+{
+    static const sc_rgb black = { 0, 0, 0 }, white = { 255, 255, 255 };
+    const int u = ov->hud_u, pad = 2 * u, lh = (SC_FONT_H + 3) * u;
+    const SDL_Rect *r = &ov->hud_rect, *hr = &ov->help_rect;
+
+    if (!ov->hud_n) return;
+    set_color(ov, black, 160);
+    fill(ov, r->x, r->y, r->x + r->w, r->y + r->h);
+    for (int i = 0; i < ov->hud_n; i++) {
+        set_color(ov, ov->hud_colors[i], 255);
+        text(ov, r->x + pad, r->y + pad + i * lh, ov->hud_lines[i], u);
+    }
+    if (ov->have_info) {
+        set_color(ov, state_color(ov->info.cam_state), 255);
+        text(ov, r->x + pad + ov->hud_state_x, r->y + pad, state_name(ov->info.cam_state), u);
+    }
+    set_color(ov, black, 160);
+    fill(ov, hr->x, hr->y, hr->x + hr->w, hr->y + hr->h);
+    set_color(ov, white, 255);
+    text(ov, hr->x + ov->help_u, hr->y + ov->help_u, k_help, ov->help_u);
 }
 
 static void render_scene(sc_overlay *ov)
@@ -324,12 +437,16 @@ static void render_scene(sc_overlay *ov)
     u = ui_scale(ov);
     set_color(ov, black, 255);
     SDL_RenderClear(ov->ren);
+    layout_hud(ov, u);   /* first: tags are placed clear of it */
     if (ov->have_frame) {   /* boxes are relative to the frame: none without one */
         SDL_RenderCopy(ov->ren, ov->tex, NULL, &ov->frame_rect);
-        draw_detections(ov, u);
+        draw_detections(ov, u, 0);
+    } else {
+        memset(ov->tag_rect, 0, sizeof(ov->tag_rect));
     }
     if (ov->have_info && ov->info.cam_state != SC_OVERLAY_CAM_STREAMING) draw_banner(ov, u);
-    if (ov->hud) draw_hud(ov, u);
+    draw_hud(ov);
+    if (ov->have_frame && ov->hud) draw_detections(ov, u, 1);   /* tags with no free place */
 }
 
 static void redraw(sc_overlay *ov)
@@ -668,6 +785,31 @@ void sc_overlay_frame_rect(const sc_overlay *ov, int *x, int *y, int *w, int *h)
     if (y) *y = ov->frame_rect.y;
     if (w) *w = ov->frame_rect.w;
     if (h) *h = ov->frame_rect.h;
+}
+
+static int get_rect(const SDL_Rect *r, int *x, int *y, int *w, int *h)
+{
+    if (x) *x = r->x;
+    if (y) *y = r->y;
+    if (w) *w = r->w;
+    if (h) *h = r->h;
+    return r->w > 0 && r->h > 0;
+}
+
+int sc_overlay_hud_rect(const sc_overlay *ov, int *x, int *y, int *w, int *h)
+{
+    return get_rect(&ov->hud_rect, x, y, w, h);
+}
+
+int sc_overlay_help_rect(const sc_overlay *ov, int *x, int *y, int *w, int *h)
+{
+    return get_rect(&ov->help_rect, x, y, w, h);
+}
+
+int sc_overlay_tag_rect(const sc_overlay *ov, int i, int *x, int *y, int *w, int *h)
+{
+    static const SDL_Rect none = { 0, 0, 0, 0 };
+    return get_rect(i >= 0 && i < ov->n_dets ? &ov->tag_rect[i] : &none, x, y, w, h);
 }
 
 int sc_overlay_hud_visible(const sc_overlay *ov)

@@ -28,12 +28,24 @@
  *                    sc_draw_detection() places it but kept inside the frame rectangle:
  *                    above the box when there is room, otherwise inside it, moved left at
  *                    the right edge. The best detection (first in the array) is drawn last.
+ *                    With the HUD shown, a tag must not end up under the HUD panel or the
+ *                    key help line: the first of these places that touches neither is used,
+ *                    each kept inside the frame as above: (1) the place above, (2) inside
+ *                    the box at its top edge, (3) below the box, (4) inside the box at its
+ *                    bottom edge, then (5)-(8) the same four with the tag's left edge moved
+ *                    right of the HUD panel (only while it still starts inside the box and
+ *                    fits in the frame). When none is free, the tag keeps place (1) and is
+ *                    drawn after the HUD, on top of it. Tags never hide under the HUD; box
+ *                    outlines may (the panel is translucent).
  *   UI scale u       cfg.ui_scale, or when 0: max(1, (H + 200) / 400) (1 at 480 lines, 2 at
  *                    720, 3 at 1080); at most 16. Text is the 8×8 font of core/draw.h with each glyph
  *                    pixel a u×u block; thickness = max(2, u).
- *   HUD              a translucent black panel at the top-left (margin 4u) with white text
- *                    (camera state in green/red/yellow), and a key help line at the bottom
- *                    left. When the camera state is not streaming, a large "NO SIGNAL" or
+ *   HUD              a translucent black panel at the top-left (margin 4h) with white text
+ *                    at scale h = u, or smaller (down to 1) so the panel takes at most half
+ *                    the output's width,
+ *                    (camera state in green/red/yellow; the CPU line red while the Pi is
+ *                    throttled or under-voltage now, yellow when it was since boot), and a
+ *                    key help line at the bottom left. When the camera state is not streaming, a large "NO SIGNAL" or
  *                    "RECONNECTING" banner is centred on the frame even with the HUD hidden.
  *
  * Memory: the frame texture is recreated only when the frame size changes, the snapshot
@@ -86,6 +98,16 @@ typedef struct sc_overlay_frame_info {
     double inference_ms;        /* resize + network + decode of the latest result */
     double result_age_ms;       /* capture → result of the latest result */
     double screen_age_ms;       /* capture → screen of the previous frame shown */
+    /* Per-stage times in ms, shown when has_stages: the latest result's decode (frame →
+     * RGB), resize, network, post-process, and the previous frame's display time (RGB,
+     * upload, draw, present; negative = unknown). */
+    int has_stages;
+    double decode_ms, resize_ms, network_ms, post_ms, display_ms;
+    /* Raspberry Pi health (app/sysmon.h), each shown only when present. */
+    int has_cpu_temp;
+    double cpu_temp_c;
+    int has_throttled;
+    uint32_t throttled;         /* `vcgencmd get_throttled` bits */
     uint64_t drops_camera;      /* frames lost before we got them (V4L2 sequence gaps) */
     uint64_t drops_detector;    /* frames the detector never saw (drop-oldest evictions) */
     int input_size;             /* network input side in pixels (300·ρ rounded) */
@@ -148,6 +170,12 @@ sc_status sc_overlay_snapshot(sc_overlay *ov, const sc_image **out);
  * all zero before the first frame). Pointers may be NULL. */
 void sc_overlay_output_size(const sc_overlay *ov, int *w, int *h);
 void sc_overlay_frame_rect(const sc_overlay *ov, int *x, int *y, int *w, int *h);
+/* Where the last render put the HUD panel (returns 0, all zero, when the HUD is hidden), the
+ * key help line (likewise), and detection i's tag (0 when i has no tag: out of range, or
+ * its box was empty). [x, x+w) × [y, y+h) in output pixels. Pointers may be NULL. */
+int sc_overlay_hud_rect(const sc_overlay *ov, int *x, int *y, int *w, int *h);
+int sc_overlay_help_rect(const sc_overlay *ov, int *x, int *y, int *w, int *h);
+int sc_overlay_tag_rect(const sc_overlay *ov, int i, int *x, int *y, int *w, int *h);
 
 int sc_overlay_hud_visible(const sc_overlay *ov);
 int sc_overlay_fullscreen(const sc_overlay *ov);

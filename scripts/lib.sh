@@ -10,8 +10,10 @@ SC_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # python3 runs ../shared/testdata/compare.py and the Python tests; python3-pil lets tests/model/test_preproc
 # check the resizer against Pillow itself (skipped without it); curl, unzip and ca-certificates fetch the
 # public model zip; xvfb gives the window test (tests/overlay) a real X server.
+# libjpeg62-turbo-dev: libjpeg-turbo decodes JPEG stills exactly as Pillow does and MJPEG frames DCT-scaled.
+# xdotool sends keys to ssdcam's window in the app-level window test (tests/app/test_window.py).
 SC_PACKAGES=(build-essential meson ninja-build pkg-config libv4l-dev libyaml-dev libsdl2-dev libstb-dev
-             clang python3 python3-pil curl unzip ca-certificates xvfb)
+             clang python3 python3-pil curl unzip ca-certificates xvfb xdotool libjpeg62-turbo-dev)
 
 sc_say()  { printf '==> %s\n' "$*" >&2; }
 sc_warn() { printf 'warning: %s\n' "$*" >&2; }

@@ -5,7 +5,9 @@
 - a directory source processed without drops (rate 0 = no-drop), the summary line;
 - --check-config / --print-config, config errors as file:line:column with exit 2;
 - SIGTERM during start-up and mid-stream: clean exit 0 with the summary, the log whole;
-- SIGHUP reopens the log after logrotate-style renaming.
+- SIGHUP reopens the log after logrotate-style renaming;
+- per-stage times on each line and in the summary, the default thread count, CPU temperature
+  and throttling from a fake sysfs tree and vcgencmd (and nothing, silently, without them).
 usage: test_run.py SSDCAM.  Prints 'N passed, N failed'."""
 import json, os, shutil, signal, subprocess, sys, tempfile, time
 
@@ -63,6 +65,52 @@ try:
               'frame %d equals ssdcam detect on %s:\n  run    %s\n  detect %s' % (rec['frame'], dj['image'], got, want))
     check(all(set(x) >= {'time', 'mono_ms', 'frame', 'source', 'model', 'input_size', 'latency_ms', 'detections'}
               for x in recs), 'every record has the documented fields')
+
+    # per-stage times on every line and their medians in the summary (issue 6)
+    stage_keys = ('decode_ms', 'resize_ms', 'network_ms', 'post_ms')
+    check(all(all(k in x and 0 <= x[k] <= x['latency_ms'] for k in stage_keys) for x in recs),
+          'every record has decode/resize/network/post times within its latency')
+    check(all(x['network_ms'] > 0.5 and sum(x[k] for k in stage_keys) <= x['latency_ms'] + 0.01 for x in recs),
+          'the stages add up to at most the latency: %s' % [(x['latency_ms'], [x[k] for k in stage_keys]) for x in recs[:2]])
+    check(not any('display_ms' in x or 'screen_ms' in x for x in recs), 'headless: no window times')
+    check('stage medians decode' in r.stderr and 'capture to screen' not in r.stderr,
+          'summary has stage medians, no screen times headless: ' + r.stderr[-300:])
+    # the default thread count is the number of online cores
+    check('run: %d inference thread' % os.cpu_count() in r.stderr or
+          'run: %d inference thread' % len(os.sched_getaffinity(0)) in r.stderr,
+          'default threads = online cores (%d): %s' % (os.cpu_count(), [l for l in r.stderr.splitlines() if 'thread' in l]))
+
+    # --- Pi sensors: a fake sysfs tree and vcgencmd; then none at all ----------------------
+    sysfs = os.path.join(tmp, 'sys')
+    os.makedirs(os.path.join(sysfs, 'class', 'thermal', 'thermal_zone0'))
+    os.makedirs(os.path.join(sysfs, 'class', 'thermal', 'thermal_zone1'))
+    open(os.path.join(sysfs, 'class', 'thermal', 'thermal_zone0', 'type'), 'w').write('acpitz\n')
+    open(os.path.join(sysfs, 'class', 'thermal', 'thermal_zone0', 'temp'), 'w').write('30000\n')
+    open(os.path.join(sysfs, 'class', 'thermal', 'thermal_zone1', 'type'), 'w').write('cpu-thermal\n')
+    open(os.path.join(sysfs, 'class', 'thermal', 'thermal_zone1', 'temp'), 'w').write('61234\n')
+    vc = os.path.join(tmp, 'vcgencmd')
+    open(vc, 'w').write('#!/bin/sh\necho throttled=0x20002\n')
+    os.chmod(vc, 0o755)
+    env = dict(os.environ, SSDCAM_SYSFS_ROOT=sysfs, SSDCAM_VCGENCMD=vc)
+    log3 = os.path.join(tmp, 'pi.jsonl')
+    r = subprocess.run([ssdcam, 'run', '--headless', '--set', 'model.path=' + model, '--set', 'source.kind=dir',
+                        '--set', 'source.path=' + photos, '--set', 'source.loop=true', '--set', 'source.rate=5',
+                        '--set', 'log.path=' + log3, '--set', 'log.every_frame=true', '--seconds', '3'],
+                       capture_output=True, text=True, timeout=120, env=env)
+    recs3 = [json.loads(l) for l in open(log3).read().splitlines()] if os.path.exists(log3) else []
+    check(r.returncode == 0 and len(recs3) >= 3, 'run with fake Pi sensors (%d, %d lines)' % (r.returncode, len(recs3)))
+    check(all(x.get('cpu_temp_c') == 61.2 and x.get('throttled') == 0x20002 for x in recs3),
+          'cpu-thermal zone preferred, temperature and throttled bits on every line: %s' %
+          [(x.get('cpu_temp_c'), x.get('throttled')) for x in recs3[:3]])
+    check('cpu 61.2 C, throttling capped' in r.stderr, 'status line shows the CPU and throttling: ' +
+          ' | '.join(l for l in r.stderr.splitlines() if 'fps' in l))
+    env = dict(os.environ, SSDCAM_SYSFS_ROOT=os.path.join(tmp, 'no-sys'), SSDCAM_VCGENCMD=os.path.join(tmp, 'no-vcgencmd'))
+    r = subprocess.run([ssdcam, *base, '--set', 'source.kind=dir', '--set', 'source.path=' + photos,
+                        '--set', 'source.rate=0', '--frames', '3'], capture_output=True, text=True, timeout=120, env=env)
+    out = [json.loads(l) for l in r.stdout.splitlines()]
+    check(r.returncode == 0 and out and not any('cpu_temp_c' in x or 'throttled' in x for x in out),
+          'no sensors: the fields are omitted')
+    check(not any(w in r.stderr for w in ('warning', 'error')), 'no sensors: no warnings: ' + r.stderr[-300:])
 
     # --- the same with letterbox and a smaller rho runs and logs ----------------------------
     r = subprocess.run([ssdcam, *base, '--set', 'source.kind=dir', '--set', 'source.path=' + photos,

@@ -27,7 +27,7 @@ increasing() {
 }
 cap() { # cap OUT ARGS...: ssdcam capture ARGS > OUT.json, stderr to OUT.err; RC
 	o=$1; shift
-	ssdcam capture "$@" >"$o.json" 2>"$o.err"; RC=$?
+	timeout 90 ssdcam capture "$@" >"$o.json" 2>"$o.err"; RC=$?   # a camera that never comes is waited for
 	grep '"event"' "$o.json" | sed 's/^/  /'
 	grep -v '^libv4l2' "$o.err" | head -8 | sed 's/^/  stderr: /'
 }
@@ -66,6 +66,40 @@ bg_start() { # OUT ARGS...: ssdcam capture in the background
 }
 bg_stop() { kill -INT "$BG" 2>/dev/null; wait "$BG"; RC=$?; grep '"event"' "$1.json" | sed 's/^/  /'; }
 ctrl() { v4l2cap -d /dev/video0 -n 1 -q -c "$1" 2>&1 | grep '^CTRL'; }   # set a control from another process
+wait_state() { # FILE STATE TIMEOUT_S: until a STATE event is in FILE; W_T = /proc/uptime then
+	i=0
+	while ! grep -q "\"state\":\"$2\"" "$1" 2>/dev/null; do
+		sleep 0.05; i=$((i + 1)); [ $i -ge $(($3 * 20)) ] && return 1
+	done
+	W_T=$(up)
+}
+nstate() { grep -c "\"state\":\"$2\"" "$1"; }   # FILE STATE: how many STATE events
+wait_grep() { # FILE PATTERN TIMEOUT_S: until PATTERN is in FILE; W_T = /proc/uptime then
+	i=0
+	while ! grep -q "$2" "$1" 2>/dev/null; do
+		sleep 0.05; i=$((i + 1)); [ $i -ge $(($3 * 20)) ] && return 1
+	done
+	W_T=$(up)
+}
+sub() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a - b }'; }
+blk() { BLK_T=$(up); }                                        # blk; ...; blk_end NAME: its guest time
+blk_end() { echo "TIMING block $1: $(sub "$(up)" "$BLK_T") s"; }
+# last_frame_t FILE STATE: t of the last frame line before the first STATE event
+last_frame_t() {
+	awk -v s="\"state\":\"$2\"" 'index($0, s) { exit } /"frame":/ { x = $0; sub(/.*"t":/, "", x); sub(/,.*/, "", x); t = x } END { print t }' "$1"
+}
+# headless detection runs: the model and labels are in /data; logs go to /host for the host's
+# checks. rho 0.5 (150x150) keeps the emulated inference short; decode_scale full decodes MJPEG
+# frames whole, as `ssdcam detect` does (auto would decode at 1/2 scale for a 150 input, and the
+# detections would then differ slightly from detect's).
+RUN="timeout 240 ssdcam run --headless --quiet --set model.path=/data/detect.tflite --set log.every_frame=true --set detection.threshold=0.5 --set model.rho=0.5 --set source.decode_scale=full"
+# stops background process $1 (SIGINT), waiting up to $2 s for it to exit on its own first
+wait_exit() {
+	i=0
+	while kill -0 "$1" 2>/dev/null && [ $i -lt $(($2 * 10)) ]; do sleep 0.1; i=$((i + 1)); done
+	kill -0 "$1" 2>/dev/null && { echo "  (still running after $2 s: SIGINT)"; kill -INT "$1"; }
+	wait "$1"
+}
 
 echo "== clocks: ssdcam prints CLOCK_MONOTONIC seconds; the script uses /proc/uptime =="
 u0=$(up)
@@ -119,7 +153,7 @@ cap /tmp/vr --device /dev/video0 --format yuyv --size 1000x1000 --frames 3
 check vivid-refuse-size $([ $RC = 2 ] && grep -q 'granted YUYV 1280x720' /tmp/vr.err && grep -q '640x480' /tmp/vr.err && echo 0 || echo 1) "rc $RC"
 cap /tmp/vr --device /dev/video0 --format auto --size 1280x720 --frames 3
 check vivid-auto-720-yuyv $([ $RC = 0 ] && [ "$(openf format /tmp/vr.json)" = yuyv ] && echo 0 || echo 1) "no MJPEG offered"
-cap /tmp/vr --device /dev/video9 --frames 3
+cap /tmp/vr --device /dev/video9 --no-wait --frames 3
 check no-device $([ $RC = 1 ] && grep -q 'No such file' /tmp/vr.err && echo 0 || echo 1) "rc $RC"
 
 # latest-frame semantics: a consumer taking 200 ms a frame at 25 fps gets fresh frames only
@@ -162,6 +196,33 @@ for how in fatal disconnect unbind; do
 		"$(grep -o '"state":"reconnecting".*"reason":"[^"]*"' /tmp/vx.json | head -1 | sed 's/.*"reason"://')"
 	echo "TIMING vivid-$how: lost after $(awk -v a="$t_lost" -v b="$tl" 'BEGIN { printf "%.2f", a - b }') s; streaming again $(awk -v a="$t_back" -v b="$tr" 'BEGIN { printf "%.2f", a - b }') s after the device was back ($after frames after)"
 done
+blk
+# a camera that stops sending frames (vivid drops every buffer): "no signal" within the
+# configured time, logged once, and streaming again when frames return (no restart needed)
+bg_start /tmp/vn --device /dev/video0 --format yuyv --size 640x480 --fps 25 --no-signal-ms 600 --restart-ms 10000
+wait_frames /tmp/vn.json 10 10
+tp=$(up); ctrl "Percentage of Dropped Buffers=100" >/dev/null
+wait_state /tmp/vn.json "no signal" 5; res1=$?; tn=$W_T
+sleep 1.5
+tc=$(up); ctrl "Percentage of Dropped Buffers=0" >/dev/null
+wait_resumed /tmp/vn.json 5 "no signal"; res2=$?
+sleep 0.3; bg_stop /tmp/vn
+t_ns=$(event_t /tmp/vn.json "no signal"); t_back=$(event_t /tmp/vn.json streaming "no signal"); t_lf=$(last_frame_t /tmp/vn.json "no signal")
+check vivid-no-signal $([ $res1 = 0 ] && [ $res2 = 0 ] && [ "$(nstate /tmp/vn.json 'no signal')" = 1 ] &&
+	[ "$(grep -c 'no signal' /tmp/vn.err)" = 1 ] && fcmp "$(sub "$t_ns" "$t_lf")" '>=' 0.55 && fcmp "$(sub "$t_ns" "$t_lf")" '<' 1.2 &&
+	fcmp "$(sub "$t_back" "$tc")" '<' 1.5 && [ "$(sumf reconnects /tmp/vn.json)" = 0 ] && echo 0 || echo 1) \
+	"no signal $(sub "$t_ns" "$t_lf") s after the last frame (timeout 0.6 s), $(nstate /tmp/vn.json 'no signal') event, logged $(grep -c 'no signal' /tmp/vn.err)x; streaming $(sub "$t_back" "$tc") s after frames returned; waits $res1 $res2, reconnects $(sumf reconnects /tmp/vn.json)"
+blk_end vivid-no-signal
+echo "TIMING vivid-no-signal: buffers dropped $(sub "$t_lf" "$tp") s after the control was set, no signal $(sub "$t_ns" "$t_lf") s after the last frame, streaming $(sub "$t_back" "$tc") s after the control was reset"
+
+blk
+# headless detection on vivid's YUYV (the host checks the log: lines, ids, size)
+$RUN --set source.kind=camera --set source.device=/dev/video0 --set source.pixel_format=yuyv \
+	--set source.width=640 --set source.height=480 --set log.path=/tmp/run-vivid.jsonl --frames 3 2>/tmp/rv.err; rc=$?
+cp /tmp/run-vivid.jsonl /host/ 2>/dev/null
+grep -v '^libv4l2' /tmp/rv.err | tail -3 | sed 's/^/  stderr: /'
+blk_end vivid-run
+check vivid-run-headless $([ $rc = 0 ] && [ "$(wc -l </tmp/run-vivid.jsonl)" -ge 3 ] && echo 0 || echo 1) "rc $rc, $(wc -l </tmp/run-vivid.jsonl) lines"
 rmmod vivid
 
 echo "== v4l2loopback: MJPEG from real photos, Huffman tables stripped =="
@@ -208,6 +269,42 @@ if modprobe v4l2loopback devices=1 video_nr=10 exclusive_caps=1 card_label=loopc
 	# the producer dies (the camera stalls: no error, only silence), then comes back: no signal,
 	# streaming restarted on the open device, frames again (a close/reopen would wedge
 	# v4l2loopback here: see capture.h)
+	blk
+	# the producer pauses (SIGSTOP: the device stays open, frames just stop), then goes on:
+	# no signal within the timeout, logged once (also across stream restarts), streaming again
+	feed /data/dog640s.jpg
+	bg_start /tmp/l7 --device /dev/video10 --format mjpeg --size 640x480 --crc --no-signal-ms 800 --restart-ms 1600
+	wait_frames /tmp/l7.json 10 10
+	tp=$(up); kill -STOP $FEED
+	wait_state /tmp/l7.json "no signal" 5; res1=$?
+	sleep 2.2
+	tc=$(up); kill -CONT $FEED
+	wait_resumed /tmp/l7.json 5 "no signal"; res2=$?
+	sleep 0.3; bg_stop /tmp/l7
+	unfeed
+	t_ns=$(event_t /tmp/l7.json "no signal"); t_back=$(event_t /tmp/l7.json streaming "no signal"); t_lf=$(last_frame_t /tmp/l7.json "no signal")
+	check loop-writer-pause $([ $res1 = 0 ] && [ $res2 = 0 ] && [ "$(nstate /tmp/l7.json 'no signal')" = 1 ] &&
+		[ "$(grep -c 'no signal' /tmp/l7.err)" = 1 ] && fcmp "$(sub "$t_ns" "$t_lf")" '>=' 0.75 && fcmp "$(sub "$t_ns" "$t_lf")" '<' 1.4 &&
+		fcmp "$(sub "$t_back" "$tc")" '<' 1.5 && [ "$(sumf restarts /tmp/l7.json)" -ge 1 ] && [ "$(sumf reconnects /tmp/l7.json)" = 0 ] &&
+		allf crc "$DOG_CRC" /tmp/l7.json && echo 0 || echo 1) \
+		"no signal $(sub "$t_ns" "$t_lf") s after the last frame (timeout 0.8 s), $(nstate /tmp/l7.json 'no signal') event, logged $(grep -c 'no signal' /tmp/l7.err)x, $(sumf restarts /tmp/l7.json) restarts; streaming $(sub "$t_back" "$tc") s after it went on; waits $res1 $res2"
+	blk_end loop-writer-pause
+	echo "TIMING loop-writer-pause: last frame $(sub "$t_lf" "$tp") s after SIGSTOP, no signal $(sub "$t_ns" "$t_lf") s after it, streaming $(sub "$t_back" "$tc") s after SIGCONT"
+
+	blk
+	# headless detection on MJPEG from three photos (each 15 frames, round and round at 30 fps):
+	# the host checks each log line against `ssdcam detect` on the same stripped JPEGs
+	mkframes feed /dev/video10 30 15 /data/dog640s.jpg /data/person640s.jpg /data/giraffe640s.jpg >/tmp/feed.txt 2>&1 & FEED=$!
+	sleep 1
+	$RUN --set source.kind=camera --set source.device=/dev/video10 --set source.pixel_format=mjpeg \
+		--set source.width=640 --set source.height=480 --set log.path=/tmp/run-loop.jsonl --frames 8 2>/tmp/rl.err; rc=$?
+	unfeed
+	cp /tmp/run-loop.jsonl /host/ 2>/dev/null
+	grep -v '^libv4l2' /tmp/rl.err | tail -3 | sed 's/^/  stderr: /'
+	blk_end loop-run
+	check loop-run-headless $([ $rc = 0 ] && [ "$(wc -l </tmp/run-loop.jsonl)" -ge 8 ] && echo 0 || echo 1) "rc $rc, $(wc -l </tmp/run-loop.jsonl) lines"
+	echo "MEASURE ssdcam run headless, v4l2loopback mjpeg 640x480 (TCG): $(grep 'summary' /tmp/rl.err | sed 's/.*summary: //')"
+
 	feed /data/dog640s.jpg
 	bg_start /tmp/l6 --device /dev/video10 --format mjpeg --size 640x480 --crc --no-signal-ms 500 --restart-ms 1500
 	wait_frames /tmp/l6.json 10 10
@@ -229,7 +326,34 @@ echo "== uvcvideo: the real webcam driver, a user-space USB camera =="
 if modprobe dummy_hcd && modprobe gadgetfs && modprobe uvcvideo; then
 	mkdir -p /dev/gadget && mount -t gadgetfs gadgetfs /dev/gadget
 	gadget() { gadgetcam -j /data/dog640s.jpg -p /data/dog640.ppm >/tmp/gadget.txt 2>>/tmp/gadget.err & }
-	gadget
+	# The guest has no udev: no /dev/v4l/by-id links. fake_udev plays its part for one plug:
+	# once the node appears, the by-id link (udev's naming: usb-VENDOR_MODEL-video-index0).
+	BYID=/dev/v4l/by-id/usb-ssdcam_gadgetcam-video-index0
+	fake_udev() { ( for i in $(seq 1 100); do [ -e /dev/video0 ] && break; sleep 0.05; done
+		mkdir -p /dev/v4l/by-id && ln -sf ../../video0 $BYID ) & }
+
+	blk
+	# started before the camera is plugged in, by its by-id name: waits ("waiting for camera",
+	# logged once), then streams within 2 s of the plug
+	bg_start /tmp/uw --device $BYID --format mjpeg --size 640x480 --crc
+	wait_state /tmp/uw.json reconnecting 5
+	sleep 1.5
+	tr=$(up); gadget; fake_udev
+	wait_resumed /tmp/uw.json 10; res=$?
+	sleep 0.3; bg_stop /tmp/uw
+	t_back=$(event_t /tmp/uw.json streaming reconnecting)
+	check uvc-wait-for-plug $([ $res = 0 ] && [ "$(grep -c 'waiting for camera' /tmp/uw.err)" = 1 ] &&
+		[ "$(nstate /tmp/uw.json reconnecting)" = 1 ] && [ "$(openf by_id /tmp/uw.json)" = "$BYID" ] &&
+		[ "$(openf path /tmp/uw.json)" = "$BYID" ] && allf crc "$DOG_CRC" /tmp/uw.json &&
+		fcmp "$(sub "$t_back" "$tr")" '<' 2.0 && echo 0 || echo 1) \
+		"waited ('waiting for camera' logged $(grep -c 'waiting for camera' /tmp/uw.err)x), streaming $(sub "$t_back" "$tr") s after the plug"
+	echo "TIMING uvc-wait-for-plug: node $(sub "$NODE_BACK" "$tr") s and streaming $(sub "$t_back" "$tr") s after the plug, $(nframes /tmp/uw.json) frames"
+	# ssdcam devices names the by-id link (made here by hand: see fake_udev)
+	ssdcam devices /dev/video0 >/tmp/dev.txt 2>&1
+	ssdcam devices --json >/tmp/dev.json 2>&1
+	check uvc-devices-by-id $(grep -q "by-id: $BYID" /tmp/dev.txt && grep -q "\"by_id\":\"$BYID\"" /tmp/dev.json && echo 0 || echo 1) "link made by hand: the guest has no udev"
+	blk_end uvc-wait-for-plug+devices
+	rm -f $BYID   # udev would remove it at the unplugs below
 	for i in $(seq 1 50); do [ -e /dev/video0 ] && break; sleep 0.1; done
 	YUYV_CRC=$(sed -n 's/GADGET YUYV.*crc=\(0x[0-9a-f]*\)/\1/p' /tmp/gadget.txt)
 	ssdcam devices >/tmp/dev.txt 2>&1; rc=$?
@@ -275,6 +399,29 @@ if modprobe dummy_hcd && modprobe gadgetfs && modprobe uvcvideo; then
 			fcmp "$dt" '<' 2.0 && echo 0 || echo 1) "node $gone while unplugged; resumed $dt s after replug"
 		echo "TIMING uvc-unplug-$kind-$fmt: lost after $(awk -v a="$t_lost" -v b="$tl" 'BEGIN { printf "%.2f", a - b }') s ($(grep -o '"state":"reconnecting".*"reason":"[^"]*"' /tmp/ux.json | head -1 | sed 's/.*"reason"://')); node back $(awk -v a="$NODE_BACK" -v b="$tr" 'BEGIN { printf "%.2f", a - b }') s and streaming again $dt s after replug"
 	done
+
+	blk
+	# `ssdcam run --headless` started with the camera unplugged, naming it by its card: waits,
+	# then streams within 2 s of the plug and logs every frame (the host compares the
+	# detections with `ssdcam detect` on the photo the gadget sends)
+	kill $(pidof gadgetcam) 2>/dev/null
+	for i in $(seq 1 50); do [ -e /dev/video0 ] || break; sleep 0.1; done
+	: >/tmp/ru.err
+	$RUN --set source.kind=camera --set "source.device=UVC Camera (1d6b:0102)" --set source.pixel_format=mjpeg \
+		--set source.width=640 --set source.height=480 --set log.path=/tmp/run-uvc.jsonl --frames 4 2>/tmp/ru.err &
+	RUNPID=$!
+	wait_grep /tmp/ru.err 'waiting for camera' 20; res0=$?
+	sleep 1
+	tr=$(up); gadget
+	wait_grep /tmp/ru.err ': streaming' 10; res=$?; ts=$W_T
+	wait_exit $RUNPID 60; rc=$?
+	cp /tmp/run-uvc.jsonl /host/ 2>/dev/null
+	grep -v '^libv4l2' /tmp/ru.err | grep -E 'capture|summary' | head -6 | sed 's/^/  stderr: /'
+	check uvc-run-wait-for-plug $([ $res0 = 0 ] && [ $res = 0 ] && [ $rc = 0 ] && [ "$(grep -c 'waiting for camera' /tmp/ru.err)" = 1 ] &&
+		fcmp "$(sub "$ts" "$tr")" '<' 2.0 && [ "$(wc -l </tmp/run-uvc.jsonl)" -ge 4 ] && echo 0 || echo 1) \
+		"rc $rc, streaming $(sub "$ts" "$tr") s after the plug (seen within 50 ms), $(wc -l </tmp/run-uvc.jsonl) lines"
+	blk_end uvc-run
+	echo "TIMING uvc-run-wait-for-plug: streaming $(sub "$ts" "$tr") s after the plug"
 	if grep -q 'OUT data read\|Level 2 halted' /tmp/gadget.err; then echo "NOTE gadgetfs ep0 race seen"; fi
 	kill $(pidof gadgetcam) 2>/dev/null
 fi

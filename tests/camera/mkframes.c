@@ -7,10 +7,21 @@
  *                                    standard tables, as libjpeg does without -optimize)
  *   mkframes corrupt IN.jpg OUT.jpg  IN's headers up to its first scan, then 4000 bytes of
  *                                    noise and an EOI: a frame with no scan (SC_MJPEG_CORRUPT)
+ *   mkframes feed DEV FPS K A.jpg B.jpg ...
+ *                                    in the guest: the v4l2loopback producer for several
+ *                                    photos (v4l2feed sends one): writes A K times, then B K
+ *                                    times, ..., round and round at FPS until killed. All must
+ *                                    be JPEGs of one size. Prints "FEED n=N WxH".
  * Exit status 0 on success, 1 on failure (with a message). */
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <linux/videodev2.h>
 
 #include "app/image_io.h"
 #include "app/mjpeg.h"
@@ -115,11 +126,59 @@ static int cmd_corrupt(const char *in, const char *out)
     return ok ? 0 : 1;
 }
 
+#define FEED_MAX 16
+
+static int cmd_feed(const char *dev, int fps, int k, int n, char **files)
+{
+    uint8_t *jpg[FEED_MAX];
+    size_t len[FEED_MAX];
+    int w = 0, h = 0;
+    if (n < 1 || n > FEED_MAX || fps < 1 || k < 1) { fprintf(stderr, "feed: 1..%d files, FPS and K >= 1\n", FEED_MAX); return 2; }
+    for (int i = 0; i < n; i++) {
+        sc_mjpeg_info info;
+        if (!(jpg[i] = read_all(files[i], &len[i]))) return 1;
+        if (sc_mjpeg_check(jpg[i], len[i], w, h, SC_MJPEG_MIN_BYTES, &info) != SC_MJPEG_OK) {
+            fprintf(stderr, "feed: %s: not a complete JPEG%s\n", files[i], i ? " of the first one's size" : "");
+            return 1;
+        }
+        w = info.width;
+        h = info.height;
+    }
+    int fd = open(dev, O_RDWR);
+    if (fd < 0) { perror(dev); return 1; }
+    struct v4l2_format f;
+    memset(&f, 0, sizeof(f));
+    f.type = V4L2_BUF_TYPE_VIDEO_OUTPUT;
+    f.fmt.pix.width = (uint32_t)w;
+    f.fmt.pix.height = (uint32_t)h;
+    f.fmt.pix.pixelformat = V4L2_PIX_FMT_MJPEG;
+    f.fmt.pix.field = V4L2_FIELD_NONE;
+    f.fmt.pix.sizeimage = (uint32_t)(w * h * 2);   /* room for any JPEG of that size */
+    f.fmt.pix.colorspace = V4L2_COLORSPACE_SRGB;
+    if (ioctl(fd, VIDIOC_S_FMT, &f) != 0) { perror("feed: VIDIOC_S_FMT"); return 1; }
+    struct v4l2_streamparm sp;
+    memset(&sp, 0, sizeof(sp));
+    sp.type = V4L2_BUF_TYPE_VIDEO_OUTPUT;
+    sp.parm.output.timeperframe.numerator = 1;
+    sp.parm.output.timeperframe.denominator = (uint32_t)fps;
+    ioctl(fd, VIDIOC_S_PARM, &sp);   /* best effort */
+    printf("FEED n=%d %dx%d\n", n, w, h);
+    fflush(stdout);
+    struct timespec period = { 0, 1000000000L / fps };
+    if (fps == 1) { period.tv_sec = 1; period.tv_nsec = 0; }
+    for (long i = 0;; i++) {
+        int which = (int)((i / k) % n);
+        if (write(fd, jpg[which], len[which]) != (ssize_t)len[which]) { perror("feed: write"); return 1; }
+        nanosleep(&period, NULL);
+    }
+}
+
 int main(int argc, char **argv)
 {
+    if (argc >= 6 && !strcmp(argv[1], "feed")) return cmd_feed(argv[2], atoi(argv[3]), atoi(argv[4]), argc - 5, argv + 5);
     if (argc == 6 && !strcmp(argv[1], "resize")) return cmd_resize(argv[2], atoi(argv[3]), atoi(argv[4]), argv[5]);
     if (argc == 4 && !strcmp(argv[1], "strip")) return cmd_strip(argv[2], argv[3]);
     if (argc == 4 && !strcmp(argv[1], "corrupt")) return cmd_corrupt(argv[2], argv[3]);
-    fprintf(stderr, "usage: mkframes resize IN W H OUT.ppm | strip IN.jpg OUT.jpg | corrupt IN.jpg OUT.jpg\n");
+    fprintf(stderr, "usage: mkframes resize IN W H OUT.ppm | strip IN.jpg OUT.jpg | corrupt IN.jpg OUT.jpg | feed DEV FPS K A.jpg...\n");
     return 2;
 }

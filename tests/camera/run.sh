@@ -5,11 +5,14 @@
 # "CHECK name PASS|FAIL" lines the lab counts; this script adds the host-side checks and prints
 # the lab's summary and a final "N passed, N failed" line.
 #
-# Frames come from real photos of ../shared/testdata/images: darknet_dog.jpg resized to
-# 640x480 (mkframes) and encoded by cjpeg with the standard Huffman tables, coral_cat_720p.jpg
-# as it is (1280x720); both with their Huffman tables stripped as webcams send MJPEG; plus a
-# truncated and a corrupt frame. Expected CRCs and decodes are computed here with ssdcam itself
-# and passed to the guest in /data/expect.env.
+# Frames come from real photos of ../shared/testdata/images: darknet_dog.jpg (also
+# darknet_person.jpg and darknet_giraffe.jpg) resized to 640x480 (mkframes) and encoded by
+# cjpeg with the standard Huffman tables, coral_cat_720p.jpg as it is (1280x720); all with
+# their Huffman tables stripped as webcams send MJPEG; plus a truncated and a corrupt frame.
+# Expected CRCs and decodes are computed here with ssdcam itself and passed to the guest in
+# /data/expect.env. The guest also runs `ssdcam run --headless` (the model goes in /data) and
+# leaves its detection logs in <build>/camera-lab/share (virtio-9p); check_runlog.py checks
+# them here, line by line, against `ssdcam detect` on the same JPEG bytes.
 #
 # Work files go to <build>/camera-lab (guest.log is kept there). The lab's heavy cache (kernel,
 # v4l2loopback module; ~540 MB) is shared in $V4L2LAB_CACHE (default ~/.cache/v4l2lab): it is
@@ -24,12 +27,14 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 shared=${SC_SHARED_DIR:-$here/../../../shared}
 lab=$shared/v4l2lab
 images=$shared/testdata/images
+model_dir=$shared/models/ssd_mobilenet_v1_coco_quant
 build=${SC_BUILD_DIR:-$(dirname "$(dirname "$ssdcam")")}
 out=$build/camera-lab
 cache=${V4L2LAB_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/v4l2lab}
 
 if [[ $(id -u) != 0 ]]; then echo "SKIP: the v4l2lab needs root (apt-get, qemu)"; exit 77; fi
 if [[ ! -x $lab/run-vivid-test.sh ]]; then echo "SKIP: no $lab/run-vivid-test.sh"; exit 77; fi
+if [[ ! -f $model_dir/detect.tflite ]]; then echo "SKIP: no model $model_dir/detect.tflite"; exit 77; fi
 if ! command -v apt-cache >/dev/null; then echo "SKIP: the v4l2lab needs Debian (apt)"; exit 77; fi
 if [[ $(dpkg --print-architecture 2>/dev/null) != amd64 ]]; then
     echo "SKIP: the v4l2lab boots an amd64 Debian kernel (this machine is $(dpkg --print-architecture 2>/dev/null))"; exit 77
@@ -85,6 +90,11 @@ mkdir -p "$data"
 "$mkframes" resize "$images/darknet_dog.jpg" 640 480 "$data/dog640.ppm"
 cjpeg -quality 85 -baseline "$data/dog640.ppm" >"$data/dog640.jpg"
 hcheck strip-dog "$mkframes" strip "$data/dog640.jpg" "$data/dog640s.jpg"
+for p in person giraffe; do   # more 640x480 frames for the detection run
+    "$mkframes" resize "$images/darknet_$p.jpg" 640 480 "$data/$p.ppm"
+    cjpeg -quality 85 -baseline "$data/$p.ppm" >"$data/$p.jpg"
+    hcheck "strip-$p" "$mkframes" strip "$data/$p.jpg" "$data/${p}640s.jpg"
+done
 hcheck strip-cat "$mkframes" strip "$images/coral_cat_720p.jpg" "$data/cat720s.jpg"
 size=$(stat -c %s "$data/dog640s.jpg")
 head -c $((size / 2)) "$data/dog640s.jpg" >"$data/trunc.jpg"
@@ -119,8 +129,11 @@ cp "$data/dog640.ppm" "$work/test.ppm"
 # ---- 4. boot the guest
 echo "camera: set-up $((SECONDS - t0)) s; booting the guest"
 rc=0
-WORK=$work GUEST_TEST=$here/guest-camera.sh EXTRA_BIN="$ssdcam" \
-    EXTRA_FILES="$data/dog640s.jpg $data/cat720s.jpg $data/dog640.ppm $data/trunc.jpg $data/corrupt.jpg $data/expect.env" \
+share=$out/share
+rm -rf "$share"
+mkdir -p "$share"
+WORK=$work GUEST_TEST=$here/guest-camera.sh EXTRA_BIN="$ssdcam $mkframes" SHARE=$share \
+    EXTRA_FILES="$data/dog640s.jpg $data/person640s.jpg $data/giraffe640s.jpg $data/cat720s.jpg $data/dog640.ppm $data/trunc.jpg $data/corrupt.jpg $data/expect.env $model_dir/detect.tflite $model_dir/labelmap.txt" \
     QEMU_TIMEOUT=${CAMERA_QEMU_TIMEOUT:-420} \
     "$lab/run-vivid-test.sh" >"$out/lab.log" 2>&1 || rc=$?
 cp -f "$work/guest.log" "$out/guest.log" 2>/dev/null || true
@@ -132,6 +145,20 @@ if ! grep -q '^GUEST test.sh exit=' "$out/guest.log" 2>/dev/null; then
     echo "camera: the guest did not finish (log: $out/lab.log)"
     guest_fail=$((guest_fail + 1))
 fi
+
+# ---- 5. the guest's detection logs, line by line (check_runlog.py prints CHECK lines)
+runlog() { # NAME W H MIN_LINES [PHOTO...]
+    local name=$1
+    shift
+    python3 "$here/check_runlog.py" "$name" "$share/run-$name.jsonl" "$ssdcam" "$model_dir/detect.tflite" 0.5 "$@" >"$out/check-$name.txt" 2>&1 || true
+    cat "$out/check-$name.txt"
+    host_pass=$((host_pass + $(grep -c '^CHECK .* PASS' "$out/check-$name.txt" || true)))
+    host_fail=$((host_fail + $(grep -c '^CHECK .* FAIL' "$out/check-$name.txt" || true)))
+    grep -q '^CHECK ' "$out/check-$name.txt" || host_fail=$((host_fail + 1))
+}
+runlog loop 640 480 "8" "$data/dog640s.jpg" "$data/person640s.jpg" "$data/giraffe640s.jpg"
+runlog uvc 640 480 4 "$data/dog640s.jpg"
+runlog vivid 640 480 3
 echo "camera: total $((SECONDS - t0)) s (logs: $out/lab.log, $out/guest.log)"
 echo "$((host_pass + guest_pass)) passed, $((host_fail + guest_fail)) failed"
 [[ $rc == 0 && $host_fail == 0 && $guest_fail == 0 && $guest_pass -gt 0 ]]

@@ -4,8 +4,11 @@
  * PIL is installed — the resizer against Pillow itself on random images.
  *
  *  - BMP decoding is exact, so decode + resize must reproduce the reference byte for byte.
- *  - JPEG: stb_image is not libjpeg-turbo (IDCT, chroma upsampling), so the 300×300 inputs
- *    differ slightly; the per-photo max/mean differences are printed and bounded. */
+ *  - JPEG through libjpeg-turbo (the default when ssdcam is built with it): the same library
+ *    and settings as Pillow's, so decode + resize must reproduce the reference byte for byte.
+ *  - JPEG through stb_image (the fallback; checked in every build): stb is not libjpeg-turbo
+ *    (IDCT, chroma upsampling), so the 300×300 inputs differ slightly; the per-photo max/mean
+ *    differences are printed and bounded. */
 #define _XOPEN_SOURCE 700   /* mkdtemp */
 #include <dirent.h>
 #include <errno.h>
@@ -19,6 +22,7 @@
 #include <stb_image_write.h>   /* only to make a JPEG with the standard Huffman tables */
 
 #include "app/image_io.h"
+#include "app/jpeg_turbo.h"
 #include "core/image.h"
 #include "tests/harness.h"
 
@@ -122,7 +126,8 @@ static void test_photos(const char *td)
 {
     char dir[1024], path[2048], ref_path[2048];
     char *names[64];
-    int n = 0, n_jpeg = 0, bmp_seen = 0;
+    int n = 0, n_jpeg = 0, bmp_seen = 0, n_exact = 0;
+    const int turbo = sc_jpeg_backend_default() == SC_JPEG_TURBO;
     double worst_mean = 0;
     int worst_max = 0;
     DIR *d;
@@ -173,6 +178,36 @@ static void test_photos(const char *td)
             bmp_seen = 1;
             CHECKF(memcmp(out.data, ref.data, total) == 0,
                    "%s: decode + resize must equal Pillow's bytes (max diff %d)", names[i], maxd);
+        } else if (turbo) {
+            n_jpeg++;
+            n_exact += maxd == 0;
+            CHECKF(memcmp(out.data, ref.data, total) == 0,
+                   "%s: libjpeg-turbo decode + resize must equal Pillow's bytes (max diff %d)", names[i], maxd);
+            /* stb_image, the fallback, on the same file: within its tolerance */
+            size_t flen;
+            uint8_t *file = read_all(path, &flen);
+            sc_image simg, sout;
+            CHECK(file && sc_image_load_mem_with(file, flen, names[i], SC_JPEG_STB, &simg, err, sizeof(err)) == SC_OK);
+            free(file);
+            if (simg.data && resize_to(&simg, 300, 300, &sout)) {
+                long long ssum = 0;
+                int smax = 0;
+                size_t sover2 = 0;
+                for (size_t k = 0; k < total; k++) {
+                    int dd = abs((int)sout.data[k] - (int)ref.data[k]);
+                    ssum += dd;
+                    if (dd > smax) smax = dd;
+                    sover2 += dd > 2;
+                }
+                const double smean = (double)ssum / (double)total;
+                CHECKF(smean <= JPEG_MAX_MEAN_ABS && smax <= JPEG_MAX_ABS &&
+                       (double)sover2 / (double)total <= JPEG_MAX_FRAC_OFF_BY_MORE_THAN_2,
+                       "%s: stb_image mean %.4f max %d", names[i], smean, smax);
+                if (smean > worst_mean) worst_mean = smean;
+                if (smax > worst_max) worst_max = smax;
+                sc_image_fini(&sout);
+            }
+            sc_image_fini(&simg);
         } else {
             n_jpeg++;
             CHECKF(mean <= JPEG_MAX_MEAN_ABS, "%s: mean |diff| %.4f", names[i], mean);
@@ -187,8 +222,12 @@ static void test_photos(const char *td)
         sc_image_fini(&out);
         sc_image_fini(&ref);
     }
-    printf("JPEG (stb_image vs libjpeg-turbo, after resize): %d photos, worst mean %.4f, "
-           "worst max %d\n", n_jpeg, worst_mean, worst_max);
+    printf("JPEG decoder %s: %d photos", sc_jpeg_backend_name(SC_JPEG_AUTO), n_jpeg);
+    if (turbo) printf(", %d byte-identical with Pillow after the resize", n_exact);
+    printf("; stb_image vs libjpeg-turbo (Pillow), after resize: worst mean %.4f, worst max %d\n", worst_mean,
+           worst_max);
+    if (turbo) CHECK_EQ_INT(n_exact, 19);
+    CHECK(worst_mean > 0);   /* stb is measurably not libjpeg-turbo: the comparison can fail */
     CHECK(bmp_seen);
     CHECK_EQ_INT(n_jpeg, 19);
     for (int i = 0; i < n; i++) free(names[i]);

@@ -4,16 +4,35 @@
 1. The network: the exact 300x300 inputs (inputs300/*.ppm) through `ssdcam detect`; scored by
    the testdata's own compare.py: tie-aware recall of reference detections >= 0.4 must be 1.0
    and no extra detection >= 0.45.
-2. The whole path (our decode + our Pillow-compatible resize) on the 20 photos: every reference
-   detection >= 0.4 matched (recall 1.0 is what we measure; the README allows >= 0.95) and at
-   most one extra detection >= 0.45 over all photos (JPEG decoders differ slightly).
+2. The whole path (our decode + our Pillow-compatible resize) on the 20 photos. With libjpeg-turbo
+   (`ssdcam --version` says "jpeg: libjpeg-turbo ...") the decode is Pillow's, so the detections
+   must equal those on inputs300 exactly and score like the network mode. With stb_image (the
+   fallback; also SC_JPEG=stb): every reference detection >= 0.4 matched (recall 1.0 is what we
+   measure; the README allows >= 0.95) and at most one extra detection >= 0.45 over all photos
+   (JPEG decoders differ slightly).
 3. The same photos through the dequantised float path: a cross-check of the integer kernels
    (recall >= 0.9 against the uint8 reference: float arithmetic is not the model's arithmetic).
 usage: test_reference.py SSDCAM [--mode net|photos|float]
 Prints 'N passed, N failed'."""
-import json, os, subprocess, sys, tempfile
+import atexit, json, os, shlex, shutil, subprocess, sys, tempfile
 
-ssdcam = sys.argv[1]
+
+def exe_wrapped(exe):
+    """exe itself; in a cross build (meson sets MESON_EXE_WRAPPER to the cross file's exe_wrapper,
+    e.g. qemu-aarch64) a shim script that runs exe through the wrapper, so every call works as is."""
+    w = os.environ.get('MESON_EXE_WRAPPER')
+    if not w:
+        return exe
+    d = tempfile.mkdtemp(prefix='sc-exe-wrapper-')
+    atexit.register(shutil.rmtree, d, True)
+    shim = os.path.join(d, os.path.basename(exe))
+    with open(shim, 'w') as f:
+        f.write('#!/bin/sh\nexec %s %s "$@"\n' % (w, shlex.quote(os.path.abspath(exe))))
+    os.chmod(shim, 0o755)
+    return shim
+
+
+ssdcam = exe_wrapped(sys.argv[1])
 modes = sys.argv[sys.argv.index('--mode') + 1].split(',') if '--mode' in sys.argv else ['net', 'photos']
 shared = os.environ.get('SC_SHARED_DIR', '../shared')
 td = os.path.join(shared, 'testdata')
@@ -66,12 +85,23 @@ if 'net' in modes:
     check(s['recall'] >= 0.97, 'plain recall %.4f >= 0.97' % s['recall'])
 
 if 'photos' in modes:
+    version = subprocess.run([ssdcam, '--version'], capture_output=True, text=True).stdout
+    exact = 'jpeg: libjpeg-turbo' in version
+    print('decoder:', version.strip().replace('\n', '; '), '->', 'exact' if exact else 'stb tolerance')
     files = [os.path.join(td, 'images', n) for n in names]
     cand = detect(files)
     s = score(cand, 'photos: our decode + resize')
     check(s['missing_images'] == [], 'every image scored')
-    check(s['recall'] >= 0.95, 'recall %.4f >= 0.95' % s['recall'])
-    check(s['extra'] <= 1, 'at most one extra detection >= 0.45 over all photos (got %d)' % s['extra'])
+    if exact:
+        net = detect([os.path.join(td, 'inputs300', os.path.splitext(n)[0] + '.ppm') for n in names])
+        same = [n for n in names if cand[n] == net[n]]
+        check(len(same) == len(names), 'libjpeg-turbo: photos give exactly the detections of inputs300 (%d of %d; '
+              'differ: %s)' % (len(same), len(names), sorted(set(names) - set(same))))
+        check(s['tie_aware']['recall'] == 1.0, 'tie-aware recall %.4f == 1.0' % s['tie_aware']['recall'])
+        check(s['extra'] == 0, 'no extra detection >= 0.45 (got %d)' % s['extra'])
+    else:
+        check(s['recall'] >= 0.95, 'recall %.4f >= 0.95' % s['recall'])
+        check(s['extra'] <= 1, 'at most one extra detection >= 0.45 over all photos (got %d)' % s['extra'])
     best = {n: max(cand[n], key=lambda d: d['score']) for n in names if cand[n]}
     check(best['darknet_horses.jpg']['label'] == 'cow', 'horses come out as cow (the model\'s own mistake)')
     check(best['voc_000456.jpg']['label'] == 'bus', 'the bus is found')

@@ -209,7 +209,11 @@ int main(void)
         CHECKF(ov_count(&img, 0, 0, W / 2, 30, green) > 100, "state word pixels: %d",
                ov_count(&img, 0, 0, W / 2, 30, green));
         /* the panel darkens: the top-left corner inside the margin is black, the panel too */
-        CHECK(ov_is(&img, 4 * u + 1, 4 * u + 1, BLACK));
+        {
+            int hx, hy;
+            CHECK(sc_overlay_hud_rect(ov, &hx, &hy, NULL, NULL));
+            CHECK(ov_is(&img, hx, hy, BLACK) && ov_is(&img, hx + 1, hy + 1, BLACK));
+        }
         /* key help line at the bottom left */
         CHECKF(ov_count(&img, 0, H - 30, W, H, WHITE) > 300, "help line pixels: %d",
                ov_count(&img, 0, H - 30, W, H, WHITE));
@@ -335,6 +339,125 @@ int main(void)
             const Uint32 dt = SDL_GetTicks() - t0;
             CHECKF(dt >= 45 && dt < 500, "poll(50) took %u ms", (unsigned)dt);
         }
+    }
+
+    /* Scene 6b: with the HUD on, no tag hides under it (overlay.h: tag places), the panel
+     * takes at most half the width, and the stage and CPU lines are drawn (red while
+     * throttled now). A 4:3 picture fills the whole 800x600 output, so the HUD is on it. */
+    {
+        const sc_rgb red = { 255, 70, 70 };
+        sc_image pic = { 0 };
+        CHECK(sc_image_init(&pic, 400, 300, 3) == SC_OK);
+        for (int y = 0; y < 300; y++)
+            for (int x = 0; x < 400; x++) {
+                uint8_t *q = pic.data + (size_t)y * pic.stride_bytes + 3 * (size_t)x;
+                q[0] = (uint8_t)(40 + x / 4);
+                q[1] = (uint8_t)(60 + y / 3);
+                q[2] = 90;
+            }
+        const ov_rect pf = ov_expect_frame(W, H, 400, 300);
+        CHECK(pf.x0 == 0 && pf.y0 == 0 && pf.x1 == W && pf.y1 == H);
+        const sc_det hd[4] = {
+            ov_det(0, 0.71f, 20, 10, 80, 150, 400, 300),    /* top-left: tag goes below the box */
+            ov_det(5, 0.70f, 2, 2, 398, 40, 400, 300),      /* wide: tag right of the HUD */
+            ov_det(17, 0.55f, 100, 5, 150, 30, 400, 300),   /* small, all under the HUD: tag over it */
+            ov_det(2, 0.66f, 250, 200, 330, 260, 400, 300), /* far from the HUD: tag above as usual */
+        };
+        const char *const hn[4] = { "person", "bus", "dog", "car" };
+        const char *const ht[4] = { "person 0.71", "bus 0.70", "dog 0.55", "car 0.66" };
+        sc_overlay_frame_info hi = info;
+        int hx, hy, hw, hh, px, py, pw, ph, tx, ty, tw, th;
+        hi.has_stages = 1;
+        hi.decode_ms = 3.2;
+        hi.resize_ms = 1.1;
+        hi.network_ms = 38.7;
+        hi.post_ms = 0.1;
+        hi.display_ms = 2.4;
+        hi.has_cpu_temp = 1;
+        hi.cpu_temp_c = 71.5;
+        hi.has_throttled = 1;
+        hi.throttled = 0x50005;
+        push_key(SDLK_h, 0);
+        sc_overlay_poll(ov, 0);
+        CHECK_EQ_INT(sc_overlay_hud_visible(ov), 1);
+        sc_overlay_show(ov, &pic, &hi, hd, 4, hn);
+        img = snapshot(ov);
+        {
+            const char *bd = getenv("SC_BUILD_DIR");
+            char out[1024];
+            snprintf(out, sizeof(out), "%s/overlay-offscreen-hud-tags.png", bd ? bd : ".");
+            if (img.data && sc_image_save_png(out, &img, err, sizeof(err)) == SC_OK) printf("saved %s\n", out);
+        }
+        CHECK(sc_overlay_hud_rect(ov, &hx, &hy, &hw, &hh));
+        CHECK(sc_overlay_help_rect(ov, &px, &py, &pw, &ph));
+        printf("HUD panel %dx%d at (%d,%d), help %dx%d at (%d,%d)\n", hw, hh, hx, hy, pw, ph, px, py);
+        CHECKF(hw <= W / 2 && hw > W / 4 && hh > 8 * 11, "HUD %dx%d: at most half the width, 8 lines", hw, hh);
+        CHECK(hx == hy && hx >= 4);
+        CHECK(py + ph == H - 4 * u);
+        for (int i = 0; i < 4; i++) {
+            const ov_rect b = ov_expect_box(pf, &hd[i]);
+            const sc_rgb c = sc_draw_class_color(hd[i].class_id);
+            CHECKF(sc_overlay_tag_rect(ov, i, &tx, &ty, &tw, &th), "%s has a tag", hn[i]);
+            CHECK_EQ_INT(tw, sc_draw_text_width(ht[i], u) + 2 * u);
+            CHECK_EQ_INT(th, SC_FONT_H * u + 2 * u);
+            CHECK(tx >= 0 && tx + tw <= W && ty >= 0 && ty + th <= H);
+            /* touching its box: above, inside or below it */
+            CHECKF(tx < b.x1 && tx + tw > b.x0 && ty <= b.y1 && ty + th >= b.y0, "%s tag (%d,%d) off its box",
+                   hn[i], tx, ty);
+            /* whatever its place, the tag is whole on the screen: fill, text, pad rows */
+            check_tag(&img, tx, ty, ht[i], u, c, hn[i]);
+            if (i != 2) {   /* clear of the HUD panel and the help line */
+                CHECKF(tx >= hx + hw || tx + tw <= hx || ty >= hy + hh || ty + th <= hy, "%s tag under the HUD", hn[i]);
+                CHECK(tx >= px + pw || tx + tw <= px || ty >= py + ph || ty + th <= py);
+            }
+        }
+        {   /* person: its top is under the HUD: below the box */
+            const ov_rect b = ov_expect_box(pf, &hd[0]);
+            CHECK(b.y0 < hy + hh && b.x0 < hx + hw);
+            sc_overlay_tag_rect(ov, 0, &tx, &ty, NULL, NULL);
+            CHECK_EQ_INT(tx, b.x0);
+            CHECK_EQ_INT(ty, b.y1);
+        }
+        {   /* bus: every place at its left edge is under the HUD: moved right of the panel */
+            const ov_rect b = ov_expect_box(pf, &hd[1]);
+            sc_overlay_tag_rect(ov, 1, &tx, &ty, NULL, NULL);
+            CHECK_EQ_INT(tx, hx + hw);
+            CHECK_EQ_INT(ty, b.y0);   /* no room above: inside at the top */
+        }
+        {   /* dog: no free place: place (1), inside at the top, drawn over the panel */
+            const ov_rect b = ov_expect_box(pf, &hd[2]);
+            sc_overlay_tag_rect(ov, 2, &tx, &ty, NULL, NULL);
+            CHECK_EQ_INT(tx, b.x0);
+            CHECK_EQ_INT(ty, b.y0);
+            CHECK(ty + th <= hy + hh && tx + tw <= hx + hw);
+        }
+        {   /* car: above its box, as without a HUD */
+            const ov_rect b = ov_expect_box(pf, &hd[3]);
+            sc_overlay_tag_rect(ov, 3, &tx, &ty, NULL, NULL);
+            CHECK_EQ_INT(tx, b.x0);
+            CHECK_EQ_INT(ty, b.y0 - (SC_FONT_H * u + 2 * u));
+        }
+        /* throttled now: the CPU line in red; the HUD text still there */
+        CHECKF(ov_count(&img, hx, hy, hx + hw, hy + hh, red) > 60, "red CPU line pixels: %d",
+               ov_count(&img, hx, hy, hx + hw, hy + hh, red));
+        CHECKF(ov_count(&img, hx, hy, hx + hw, hy + hh, WHITE) > 800, "HUD white pixels: %d",
+               ov_count(&img, hx, hy, hx + hw, hy + hh, WHITE));
+        hi.throttled = 0;
+        sc_overlay_show(ov, NULL, &hi, hd, 4, hn);
+        img = snapshot(ov);
+        CHECK_EQ_INT(ov_count(&img, hx, hy, hx + hw, hy + hh, red), 0);
+        /* HUD hidden: no HUD rect, every tag back at place (1) */
+        push_key(SDLK_h, 0);
+        sc_overlay_poll(ov, 0);
+        sc_overlay_show(ov, NULL, &hi, hd, 4, hn);
+        CHECK(!sc_overlay_hud_rect(ov, NULL, NULL, NULL, NULL));
+        sc_overlay_tag_rect(ov, 0, &tx, &ty, NULL, NULL);
+        CHECK_EQ_INT(ty, ov_expect_box(pf, &hd[0]).y0 - (SC_FONT_H * u + 2 * u));
+        sc_overlay_tag_rect(ov, 1, &tx, &ty, NULL, NULL);
+        CHECK_EQ_INT(tx, ov_expect_box(pf, &hd[1]).x0);
+        CHECK(!sc_overlay_tag_rect(ov, 4, NULL, NULL, NULL, NULL));
+        sc_image_fini(&pic);
+        sc_overlay_show(ov, &photo, &info, dets, 3, names);   /* scene 7 uses the photo's texture size */
     }
 
     /* Scene 7: no allocation per frame (SDL's, counted) once warm, HUD on, boxes changing. */

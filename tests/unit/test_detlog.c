@@ -389,11 +389,23 @@ static void test_json_exact(void)
     r3.optional = SC_DETLOG_HAS_CPU_TEMP;
     r3.cpu_temp_c = -3.04;
     r3.latency_ms = 0.0004;
+    r3.decode_ms = 5;   /* not flagged: not written */
+    r3.screen_ms = 6;
     CHECK_EQ_INT(sc_detlog_write(log, &r3), SC_OK);
+    /* stage and screen times: flagged ones written in order, a negative one omitted */
+    sc_detlog_record r4 = make_rec(46, dets + 2, 1);
+    r4.optional = SC_DETLOG_HAS_STAGES | SC_DETLOG_HAS_SCREEN;
+    r4.decode_ms = 1.25;
+    r4.resize_ms = 0.8;
+    r4.network_ms = 29.9004;
+    r4.post_ms = 0.05;
+    r4.display_ms = -1;
+    r4.screen_ms = 36;
+    CHECK_EQ_INT(sc_detlog_write(log, &r4), SC_OK);
 
     sc_detlog_stats st;
     sc_detlog_get_stats(log, &st);
-    CHECK_EQ_INT(st.lines_written, 3);
+    CHECK_EQ_INT(st.lines_written, 4);
     CHECK_EQ_INT(st.lines_lost, 0);
     CHECK_EQ_INT(st.lines_truncated, 0);
     sc_detlog_close(log);
@@ -412,13 +424,48 @@ static void test_json_exact(void)
         "{\"time\":\"2024-02-29T17:30:00.123+05:30\",\"mono_ms\":123456,\"frame\":45,"
         "\"source\":\"/dev/video0\",\"model\":\"detect.tflite\",\"input_size\":300,\"width\":640,"
         "\"height\":480,\"latency_ms\":0.000,\"cpu_temp_c\":-3.0,"
+        "\"detections\":[{\"label\":\"class 7\",\"class_id\":7,\"score\":0.5000,\"box\":[320,240,320,240]}]}\n"
+        "{\"time\":\"2024-02-29T17:30:00.123+05:30\",\"mono_ms\":123456,\"frame\":46,"
+        "\"source\":\"/dev/video0\",\"model\":\"detect.tflite\",\"input_size\":300,\"width\":640,"
+        "\"height\":480,\"latency_ms\":12.500,\"decode_ms\":1.250,\"resize_ms\":0.800,"
+        "\"network_ms\":29.900,\"post_ms\":0.050,\"screen_ms\":36.000,"
         "\"detections\":[{\"label\":\"class 7\",\"class_id\":7,\"score\":0.5000,\"box\":[320,240,320,240]}]}\n";
     size_t n;
     char *got = read_all(path, &n);
     CHECKF(got && strcmp(got, want) == 0, "got:\n%s\nwant:\n%s", got ? got : "(none)", want);
     free(got);
-    CHECK_EQ_INT(check_jsonl(path, 0), 3);
+    CHECK_EQ_INT(check_jsonl(path, 0), 4);
     python_check_jsonl(path);
+}
+
+/* CSV: the stage and screen columns sit between latency_ms and cpu_temp_c. */
+static void test_csv_stages(void)
+{
+    const char *path = tmp_path("stages.csv");
+    sc_detlog_cfg c = base_cfg(path);
+    c.format = SC_DETLOG_CSV;
+    sc_detlog *log = NULL;
+    CHECK_EQ_INT(sc_detlog_open(&c, &log), SC_OK);
+    if (!log) return;
+    sc_det d = { 0, 0.9f, 0.0f, 0.0f, 0.5f, 0.5f };
+    sc_detlog_record r = make_rec(3, &d, 1);
+    r.optional = SC_DETLOG_HAS_STAGES | SC_DETLOG_HAS_SCREEN | SC_DETLOG_HAS_CPU_TEMP;
+    r.decode_ms = 2;
+    r.resize_ms = 1.5;
+    r.network_ms = 40.0006;
+    r.post_ms = NAN;    /* not finite: empty */
+    r.display_ms = 3.25;
+    r.screen_ms = 60;
+    r.cpu_temp_c = 48.31;
+    CHECK_EQ_INT(sc_detlog_write(log, &r), SC_OK);
+    sc_detlog_close(log);
+    size_t n;
+    char *got = read_all(path, &n);
+    const char *row = got ? strchr(got, '\n') : NULL;
+    const char *want = "\n2024-02-29T17:30:00.123+05:30,123456,3,/dev/video0,detect.tflite,300,640,480,12.500,"
+                       "2.000,1.500,40.001,,3.250,60.000,48.3,,person,0,0.9000,0,0,320,240\n";
+    CHECKF(row && !strcmp(row, want), "stage row: %s", row ? row : "(none)");
+    free(got);
 }
 
 /* Labels handed out by a callback, including every kind of awkward byte. */
@@ -550,16 +597,16 @@ static void test_csv(void)
     CHECK_EQ_INT(sc_detlog_write(log, &e), SC_OK);
     sc_detlog_close(log);
 
-    const char *pre = "2024-02-29T17:30:00.123+05:30,123456,7,\"cam, \"\"left\"\"\",detect.tflite,300,640,480,12.500,,5,";
+    const char *pre = "2024-02-29T17:30:00.123+05:30,123456,7,\"cam, \"\"left\"\"\",detect.tflite,300,640,480,12.500,,,,,,,,5,";
     char want[4096];
     snprintf(want, sizeof(want),
-             "time,mono_ms,frame,source,model,input_size,width,height,latency_ms,cpu_temp_c,"
-             "throttled,label,class_id,score,x0,y0,x1,y1\n"
+             "time,mono_ms,frame,source,model,input_size,width,height,latency_ms,decode_ms,resize_ms,"
+             "network_ms,post_ms,display_ms,screen_ms,cpu_temp_c,throttled,label,class_id,score,x0,y0,x1,y1\n"
              "%s\"a,b\",0,0.9000,0,0,320,240\n"
              "%s\"say \"\"hi\"\"\",1,0.8000,320,240,640,480\n"
              "%s\"two\nlines\",2,0.7000,160,120,480,360\n"
              "%splain,3,0.6124,64,48,128,96\n"
-             "2024-02-29T17:30:00.123+05:30,123456,8,/dev/video0,detect.tflite,300,640,480,,,,,,,,,,\n",
+             "2024-02-29T17:30:00.123+05:30,123456,8,/dev/video0,detect.tflite,300,640,480,,,,,,,,,,,,,,,,\n",
              pre, pre, pre, pre);
     size_t n;
     char *got = read_all(path, &n);
@@ -587,11 +634,11 @@ static void test_csv(void)
         char *o = python_out("import csv,sys\n"
                              "rows=list(csv.reader(open(sys.argv[1],newline=\"\",encoding=\"utf-8\")))\n"
                              "print(len(rows), set(len(r) for r in rows))\n"
-                             "print(repr([r[11] for r in rows[1:]]))\n"
+                             "print(repr([r[17] for r in rows[1:]]))\n"
                              "print(repr(rows[1][3]))", path);
         CHECK(o != NULL);
         if (o) {
-            CHECKF(strstr(o, "8 {18}\n") == o, "python csv: %s", o);
+            CHECKF(strstr(o, "8 {24}\n") == o, "python csv: %s", o);
             CHECKF(strstr(o, "['a,b', 'say \"hi\"', 'two\\nlines', 'plain', '', 'a,b', 'bad\xef\xbf\xbd,']") != NULL,
                    "python csv: %s", o);
             CHECKF(strstr(o, "'cam, \"left\"'") != NULL, "python csv: %s", o);
@@ -1150,6 +1197,7 @@ int main(void)
     test_json_exact();
     test_json_escaping();
     test_csv();
+    test_csv_stages();
     test_every_frame_and_truncation();
     test_rotation();
     test_append_existing();

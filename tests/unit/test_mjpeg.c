@@ -560,30 +560,35 @@ static void test_capture_latest(const char *stream)
     /* the display queue: every frame, 20 ms apart */
     void *item;
     int n_disp = 0, consecutive = 1;
-    int64_t first = 0, prev = 0, min_gap = INT64_MAX;
+    int64_t first = 0, prev = 0, ahead = 0;
     uint64_t prev_id = 0;
     while (sc_queue_pop(q[1], &item, 0) == SC_OK) {
         sc_frame *f = item;
-        if (prev && f->t_capture_ns - prev < min_gap) min_gap = f->t_capture_ns - prev;
         if (!first) first = f->t_capture_ns;
+        /* how far frame n_disp is ahead of the schedule first + n_disp × 20 ms */
+        int64_t early = (int64_t)n_disp * 20000000LL - (f->t_capture_ns - first);
+        if (early > ahead) ahead = early;
         if (prev_id && f->id != prev_id + 1) consecutive = 0;
         prev = f->t_capture_ns;
         prev_id = f->id;
         n_disp++;
         sc_frame_unref(f);
     }
-    /* Never faster than the pace (a late frame makes the next one no earlier). Only the lower
-     * bounds are asserted: a loaded machine (CI, sanitizers) makes frames late, never early. */
+    /* Never faster than the pace. Frames are due at fixed times (start + k × period) and a late
+     * frame is followed by a quicker one to catch up, by at most two periods (capture.c resets the
+     * schedule after a longer stall); so the gap between two frames may be short on a loaded
+     * machine (CI, sanitizers: 12 ms seen under TSan), but no frame is more than two periods
+     * ahead of the first one's schedule. Only lower bounds: load makes frames late, never early. */
     double mean_ms = n_disp > 1 ? (double)(prev - first) / 1e6 / (n_disp - 1) : 0;
-    int paced = consecutive && mean_ms > 19.0 && min_gap > 15000000LL;
+    int paced = consecutive && mean_ms > 19.0 && ahead <= 40000000LL;
     while (sc_queue_pop(q[0], &item, 0) == SC_OK) sc_frame_unref(item);
     CHECKF(st.frames >= 5 && st.frames <= 55, "%llu frames in 1 s at 50 fps", (unsigned long long)st.frames);
     CHECKF(got >= 2 && got <= 11, "consumer got %d", got);
     CHECKF(fresh && n_old <= got / 2, "ids increasing %d, %d of %d frames older than 60 ms", fresh, n_old, got);
     CHECKF(st.evicted + (uint64_t)got + 1 >= st.frames && st.evicted >= st.frames - (uint64_t)got - 1,
            "evicted %llu, frames %llu, got %d", (unsigned long long)st.evicted, (unsigned long long)st.frames, got);
-    CHECKF(n_disp == (int)st.frames && paced, "display got %d of %llu, %.2f ms apart (min %.2f), consecutive %d",
-           n_disp, (unsigned long long)st.frames, mean_ms, (double)min_gap / 1e6, consecutive);
+    CHECKF(n_disp == (int)st.frames && paced, "display got %d of %llu, %.2f ms apart (at most %.2f ms ahead), consecutive %d",
+           n_disp, (unsigned long long)st.frames, mean_ms, (double)ahead / 1e6, consecutive);
     CHECK(st.truncated >= 1);   /* the truncated frame, once per pass */
     sc_capture_destroy(cap);
     sc_queue_destroy(q[0]);

@@ -102,8 +102,13 @@ static void test_layout(void)
 
 static void test_fused(void)
 {
+    /* camera sizes, then odd ones: odd widths (the last pair's Y1 is padding), 1-pixel sides,
+     * enlarging, one axis unchanged, either axis alone */
     static const int sizes[][4] = { { 640, 480, 300, 300 }, { 1280, 720, 300, 300 }, { 320, 240, 320, 240 },
-                                    { 642, 362, 224, 224 } };
+                                    { 642, 362, 224, 224 }, { 333, 77, 211, 123 }, { 7, 5, 1, 1 },
+                                    { 1, 37, 9, 4 }, { 13, 11, 29, 29 }, { 301, 299, 300, 300 },
+                                    { 640, 481, 640, 300 }, { 641, 480, 300, 480 }, { 2, 2, 300, 300 },
+                                    { 1001, 3, 7, 3 } };
     for (size_t t = 0; t < SC_ARRAY_LEN(sizes); t++) {
         int sw = sizes[t][0], sh = sizes[t][1], dw = sizes[t][2], dh = sizes[t][3];
         size_t stride = (size_t)sw * 2 + 32;
@@ -116,6 +121,12 @@ static void test_fused(void)
                 p[1] = (uint8_t)(16 + (y * 224) / sh);
                 p[2] = (uint8_t)((16 + ((x + 1) * 219) / sw) ^ (y & 7));
                 p[3] = (uint8_t)(240 - (x * 224) / sw);
+            }
+        uint32_t seed = 99u + (uint32_t)t;   /* and some rows of noise (all 0..255: clamping too) */
+        for (int y = 2; y < sh; y += 5)
+            for (int x = 0; x < sw * 2; x++) {
+                seed = seed * 1664525u + 1013904223u;
+                yuyv[(size_t)y * stride + x] = (uint8_t)(seed >> 24);
             }
         sc_image rgb, want, got;
         sc_resizer *rs = NULL;
@@ -133,6 +144,11 @@ static void test_fused(void)
         }
         CHECK(sc_yuyv_resizer_create(sw, sh, dw, dh, SC_YUV_LIMITED, &yr) == SC_OK);
         sc_yuyv_resizer_run(yr, yuyv, stride, &got);
+        /* no full-size RGB frame behind it: a band of 8 RGB rows + the dst_w-wide intermediate */
+        size_t scratch = sc_yuyv_resizer_scratch_bytes(yr);
+        CHECKF(scratch == (size_t)sw * 3 * (size_t)SC_MIN(sh, 8) + (size_t)dw * sh * 3, "%dx%d -> %dx%d: %zu scratch bytes",
+               sw, sh, dw, dh, scratch);
+        if (sw * sh >= 640 * 480 && dw * 2 <= sw) CHECK(scratch * 2 < (size_t)sw * sh * 3);
         int same = 1;
         for (int y = 0; y < dh; y++)
             if (memcmp(want.data + y * want.stride_bytes, got.data + y * got.stride_bytes, (size_t)dw * 3)) same = 0;
