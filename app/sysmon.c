@@ -182,6 +182,13 @@ sc_status sc_sysmon_run_vcgencmd(const char *cmd, uint32_t *bits, int *not_found
     while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
     if (st != SC_OK) return st;
     out[len] = 0;
+    /* Exit 127 with no output is the shell's and posix_spawn's "could not execute": some
+     * implementations (qemu-user, OpenBSD) report a failed exec that way instead of an error
+     * from posix_spawnp. POSIX allows it; treat it as not found. */
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 127 && len == 0) {
+        *not_found = 1;
+        return SC_E_IO;
+    }
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) return SC_E_FORMAT;
     return sc_sysmon_parse_throttled(out, bits) ? SC_OK : SC_E_FORMAT;
 }

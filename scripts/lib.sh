@@ -12,8 +12,12 @@ SC_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # public model zip; xvfb gives the window test (tests/overlay) a real X server.
 # libjpeg62-turbo-dev: libjpeg-turbo decodes JPEG stills exactly as Pillow does and MJPEG frames DCT-scaled.
 # xdotool sends keys to ssdcam's window in the app-level window test (tests/app/test_window.py).
+# logrotate rotates the service's detection log (config/ssdcam.logrotate; tests/scripts/test_install_service.sh).
+# valgrind: memcheck of a headless run and of detect in tests/ci/soak.sh (issue 8).
+# libclang-rt-14-dev: libFuzzer and clang's sanitizer runtimes for tests/ci/fuzz.sh (only recommended by clang).
 SC_PACKAGES=(build-essential meson ninja-build pkg-config libv4l-dev libyaml-dev libsdl2-dev libstb-dev
-             clang python3 python3-pil curl unzip ca-certificates xvfb xdotool libjpeg62-turbo-dev)
+             clang python3 python3-pil curl unzip ca-certificates xvfb xdotool libjpeg62-turbo-dev logrotate
+             valgrind libclang-rt-14-dev)
 
 sc_say()  { printf '==> %s\n' "$*" >&2; }
 sc_warn() { printf 'warning: %s\n' "$*" >&2; }

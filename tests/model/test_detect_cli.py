@@ -7,9 +7,25 @@
 - --draw writes a PNG of the source size;
 - info MODEL reports the detector's 728 M mult-adds and 4.10 M parameters.
 usage: test_detect_cli.py SSDCAM.  Prints 'N passed, N failed'."""
-import json, os, random, signal, struct, subprocess, sys, tempfile
+import atexit, json, os, random, shlex, shutil, signal, struct, subprocess, sys, tempfile
 
-ssdcam = sys.argv[1]
+
+def exe_wrapped(exe):
+    """exe itself; in a cross build (meson sets MESON_EXE_WRAPPER to the cross file's exe_wrapper,
+    e.g. qemu-aarch64) a shim script that runs exe through the wrapper, so every call works as is."""
+    w = os.environ.get('MESON_EXE_WRAPPER')
+    if not w:
+        return exe
+    d = tempfile.mkdtemp(prefix='sc-exe-wrapper-')
+    atexit.register(shutil.rmtree, d, True)
+    shim = os.path.join(d, os.path.basename(exe))
+    with open(shim, 'w') as f:
+        f.write('#!/bin/sh\nexec %s %s "$@"\n' % (w, shlex.quote(os.path.abspath(exe))))
+    os.chmod(shim, 0o755)
+    return shim
+
+
+ssdcam = exe_wrapped(sys.argv[1])
 shared = os.environ.get('SC_SHARED_DIR', '../shared')
 model = os.path.join(shared, 'models', 'ssd_mobilenet_v1_coco_quant', 'detect.tflite')
 labels = os.path.join(os.path.dirname(model), 'labelmap.txt')

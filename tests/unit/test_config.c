@@ -130,11 +130,11 @@ static void test_config_files(void)
     CHECK_EQ_INT(c->source.width, 640);
     CHECK_EQ_INT(c->source.height, 480);
     CHECK_EQ_INT(c->model.input_size, 256);   /* rho 0.853 */
-    CHECK_EQ_INT(c->model.threads, 4);
+    CHECK_EQ_INT(c->model.threads, 0);        /* one per core */
     CHECK_EQ_INT(c->display.enabled, SC_CONFIG_DISPLAY_OFF);
-    CHECK(!strcmp(c->log.path, "/var/lib/ssdcam/detections.jsonl"));
+    CHECK(!strcmp(c->log.path, "/var/log/ssdcam/detections.jsonl"));   /* LogsDirectory, logrotate */
     CHECK_EQ_INT(c->log.format, SC_CONFIG_LOG_JSONL);
-    CHECK_EQ_INT(c->log.max_bytes, 16 << 20);
+    CHECK_EQ_INT(c->log.max_bytes, 0);        /* logrotate rotates, not ssdcam */
 
     snprintf(path, sizeof(path), "%s/config/headless.yaml", source_dir());
     CHECK(sc_config_build(c, path, NULL, 0, err, sizeof(err)) == SC_OK);

@@ -157,6 +157,12 @@ int main(void)
     CHECK_EQ_INT(nf, 1);
     CHECK_EQ_INT(sc_sysmon_run_vcgencmd("sc-no-such-command-xyz", &bits, &nf), SC_E_IO);
     CHECK_EQ_INT(nf, 1);
+    /* a failed exec reported as exit 127 with no output (qemu-user, OpenBSD): not found too */
+    char vc_127[512];
+    put_file("bin/vc_127", "#!/bin/sh\nexit 127\n", 0755);
+    snprintf(vc_127, sizeof(vc_127), "%s/bin/vc_127", g_tmp);
+    CHECK_EQ_INT(sc_sysmon_run_vcgencmd(vc_127, &bits, &nf), SC_E_IO);
+    CHECK_EQ_INT(nf, 1);
     {
         int64_t t0 = sc_now_ns();
         CHECK_EQ_INT(sc_sysmon_run_vcgencmd(vc_slow, &bits, &nf), SC_E_TIMEOUT);
