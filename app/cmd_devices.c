@@ -99,9 +99,9 @@ static void read_sysinfo(const char *node, sysinfo *si)
     const char *base = strrchr(node, '/');
     base = base ? base + 1 : node;
     char path[PATH_MAX], dev[PATH_MAX], link[PATH_MAX];
-    snprintf(path, sizeof(path), "/sys/class/video4linux/%s/name", base);
+    if (snprintf(path, sizeof(path), "/sys/class/video4linux/%s/name", base) >= (int)sizeof(path)) return;
     read_sysfs(path, si->name, sizeof(si->name));
-    snprintf(path, sizeof(path), "/sys/class/video4linux/%s/device", base);
+    if (snprintf(path, sizeof(path), "/sys/class/video4linux/%s/device", base) >= (int)sizeof(path)) return;
     if (!realpath(path, dev)) return;
     if (snprintf(path, sizeof(path), "%s/driver", dev) >= (int)sizeof(path)) return;
     ssize_t l = readlink(path, link, sizeof(link) - 1);
