@@ -111,11 +111,22 @@ void sc_f32_dwconv__ref(const sc_conv_shape *s, float act_min, float act_max, co
  *
  * Kernels may read up to SC_OVERREAD bytes past the end of `in` (never write past `out`'s
  * row range); the requantisation is bit-exact with the references, f32 results agree within
- * rounding (FMA). Results never depend on the row split. */
+ * rounding (FMA). Results never depend on the row split.
+ *
+ * gemmconv kernels also take an output channel range [oc0, oc1): oc0 a multiple of
+ * SC_GEMMCONV_OC_STEP, oc1 one too or out_c; they write only those channels of rows
+ * [oy0, oy1), and an element's result does not depend on the range either. A layer whose
+ * weights outweigh its inputs (a 10×10 map with 1024 channels, an SSD extra 3×3) is split by
+ * channels, so each weight is read once per layer, not once per row band. */
+#define SC_GEMMCONV_OC_STEP 16
 typedef void (*sc_u8_packed_fn)(const sc_conv_shape *s, const sc_requant *q, const uint8_t *in,
                                 const void *packed, uint8_t *out, int oy0, int oy1);
 typedef void (*sc_f32_packed_fn)(const sc_conv_shape *s, float act_min, float act_max,
                                  const float *in, const void *packed, float *out, int oy0, int oy1);
+typedef void (*sc_u8_gemmconv_fn)(const sc_conv_shape *s, const sc_requant *q, const uint8_t *in,
+                                  const void *packed, uint8_t *out, int oy0, int oy1, int oc0, int oc1);
+typedef void (*sc_f32_gemmconv_fn)(const sc_conv_shape *s, float act_min, float act_max, const float *in,
+                                   const void *packed, float *out, int oy0, int oy1, int oc0, int oc1);
 
 /* Shape tests: which packed kernel a layer can use. */
 int sc_conv_is_pointwise(const sc_conv_shape *s);   /* 1×1, stride 1, no padding */
@@ -133,11 +144,11 @@ size_t sc_f32_dwconv3x3_pack(const sc_conv_shape *s, const float *w, const float
  * (AVX-512 F/BW/VL + VNNI), __neon. */
 #define SC_DECLARE_PACKED_KERNELS(isa) \
     void sc_u8_gemmconv__##isa(const sc_conv_shape *s, const sc_requant *q, const uint8_t *in, \
-                               const void *packed, uint8_t *out, int oy0, int oy1); \
+                               const void *packed, uint8_t *out, int oy0, int oy1, int oc0, int oc1); \
     void sc_u8_dwconv3x3__##isa(const sc_conv_shape *s, const sc_requant *q, const uint8_t *in, \
                                 const void *packed, uint8_t *out, int oy0, int oy1); \
     void sc_f32_gemmconv__##isa(const sc_conv_shape *s, float act_min, float act_max, const float *in, \
-                                const void *packed, float *out, int oy0, int oy1); \
+                                const void *packed, float *out, int oy0, int oy1, int oc0, int oc1); \
     void sc_f32_dwconv3x3__##isa(const sc_conv_shape *s, float act_min, float act_max, const float *in, \
                                  const void *packed, float *out, int oy0, int oy1);
 SC_DECLARE_PACKED_KERNELS(portable)
@@ -151,9 +162,9 @@ typedef struct sc_kernels {
     sc_u8_dwconv_fn u8_dwconv;
     sc_f32_conv_fn f32_conv;
     sc_f32_dwconv_fn f32_dwconv;
-    sc_u8_packed_fn u8_gemmconv; /* packed layouts; NULL with the references only */
+    sc_u8_gemmconv_fn u8_gemmconv; /* packed layouts; NULL with the references only */
     sc_u8_packed_fn u8_dwconv3x3;
-    sc_f32_packed_fn f32_gemmconv;
+    sc_f32_gemmconv_fn f32_gemmconv;
     sc_f32_packed_fn f32_dwconv3x3;
     const char *isa;             /* "ref", "portable", "avx2", "avx512", "neon" */
 } sc_kernels;

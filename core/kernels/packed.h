@@ -18,6 +18,7 @@
 #include "core/kernels/kernels.h"
 
 #define SC_GEMM_NR 16                /* output channels per packed block */
+_Static_assert(SC_GEMM_NR == SC_GEMMCONV_OC_STEP, "channel ranges are whole packed blocks");
 #define SC_DW_CPAD 64                /* depthwise channel padding: the widest channel tile */
 #define SC_IM2COL_BYTES 131072       /* stack buffer for gathered rows (per call): enough rows that
                                       * a 3×3 conv on 256 float channels (K = 2304) gathers 14 pixels
@@ -59,19 +60,22 @@ static inline const float *sc_f32_dw_bias(const sc_dw_packed *p) { return (const
 static inline const float *sc_f32_dw_w(const sc_dw_packed *p) { return sc_f32_dw_bias(p) + p->c_pad; }
 
 /* GEMM micro-kernels: rows [0, m) of A (row i at a + i·lda; K values, reads may run to the
- * next multiple of 4 for u8) times the packed weights, bias, requantisation/clamp, into
- * c + i·ldc (n values per row). */
-typedef void (*sc_u8_gemm_fn)(int m, const uint8_t *a, size_t lda, const sc_u8_gemm_packed *p,
-                              const sc_requant *q, uint8_t *c, size_t ldc);
-typedef void (*sc_f32_gemm_fn)(int m, const float *a, size_t lda, const sc_f32_gemm_packed *p,
-                               float lo, float hi, float *c, size_t ldc);
+ * next multiple of 4 for u8) times the packed weight blocks [nb0, nb1) (channels 16·nb0 up to
+ * min(16·nb1, n)), bias, requantisation/clamp, into row i of c (c + i·ldc is the row's
+ * channel 0). */
+typedef void (*sc_u8_gemm_fn)(int m, const uint8_t *a, size_t lda, const sc_u8_gemm_packed *p, int nb0,
+                              int nb1, const sc_requant *q, uint8_t *c, size_t ldc);
+typedef void (*sc_f32_gemm_fn)(int m, const float *a, size_t lda, const sc_f32_gemm_packed *p, int nb0,
+                               int nb1, float lo, float hi, float *c, size_t ldc);
 
 /* The gemmconv drivers: direct GEMM for pointwise layers, else im2col chunks (padding =
  * x_zp, or 0.0f) through a stack buffer, each chunk handed to `gemm`. */
 void sc_u8_gemmconv_run(const sc_conv_shape *s, const sc_requant *q, const uint8_t *in,
-                        const void *packed, uint8_t *out, int oy0, int oy1, sc_u8_gemm_fn gemm);
+                        const void *packed, uint8_t *out, int oy0, int oy1, int oc0, int oc1,
+                        sc_u8_gemm_fn gemm);
 void sc_f32_gemmconv_run(const sc_conv_shape *s, float lo, float hi, const float *in,
-                         const void *packed, float *out, int oy0, int oy1, sc_f32_gemm_fn gemm);
+                         const void *packed, float *out, int oy0, int oy1, int oc0, int oc1,
+                         sc_f32_gemm_fn gemm);
 
 /* Depthwise taps of output pixel (oy, ox): base pointer of each of the 9 taps (channel 0)
  * and whether it lies inside the image (0: a padding tap, to read the pad buffer). */

@@ -95,6 +95,32 @@ static void touch(sc_net *n, int id, int layer)
     if (layer > t->last) t->last = layer;
 }
 
+/* Layer i + 1 when it is a logistic that is the only reader of concatenation i's output
+ * (which is no graph output): sc_net_run then runs the pair as one pass (the COCO model's
+ * class scores: 1917 × 91 bytes copied and mapped once instead of twice). NULL otherwise.
+ * check_mem: also require the inputs and the logistic's output not to share bytes (after plan). */
+static const sc_nn_layer *fused_logistic(const sc_net *n, int i, int check_mem)
+{
+    const sc_nn_layer *l = &n->layers[i];
+    if (l->type != SC_L_CONCAT || i + 1 >= n->n_layers) return NULL;
+    const sc_nn_layer *post = &n->layers[i + 1];
+    if (post->type != SC_L_LOGISTIC || post->n_in != 1) return NULL;
+    int cat = root_of(n, l->out);
+    const sc_nn_tensor *ct = &n->tensors[cat], *pt = &n->tensors[post->out];
+    if (root_of(n, post->in[0]) != cat || ct->last != i + 1 || ct->dt != pt->dt ||
+        sc_nn_tensor_elems(ct) != sc_nn_tensor_elems(pt) || root_of(n, post->out) == cat)
+        return NULL;
+    if (!check_mem) return post;
+    /* the pass reads the inputs while writing the logistic's output: sc_net_plan keeps them
+     * apart (it extends the inputs' lifetimes); refuse if they share bytes anyway */
+    const sc_nn_tensor *po = &n->tensors[root_of(n, post->out)];
+    for (int k = 0; k < l->n_in; k++) {
+        const sc_nn_tensor *in = &n->tensors[root_of(n, l->in[k])];
+        if (in->offset < po->offset + po->bytes && po->offset < in->offset + in->bytes) return NULL;
+    }
+    return post;
+}
+
 sc_status sc_net_plan(sc_net *n, int input, const int *outputs, int n_outputs)
 {
     for (int i = 0; i < n->n_tensors; i++) {
@@ -110,6 +136,11 @@ sc_status sc_net_plan(sc_net *n, int input, const int *outputs, int n_outputs)
     }
     touch(n, input, -1);
     for (int k = 0; k < n_outputs; k++) touch(n, outputs[k], n->n_layers);
+    /* a concatenation that sc_net_run fuses with the logistic after it reads its inputs while
+     * the logistic's output is written: the inputs live through the logistic */
+    for (int li = 0; li < n->n_layers; li++)
+        if (fused_logistic(n, li, 0))
+            for (int k = 0; k < n->layers[li].n_in; k++) touch(n, n->layers[li].in[k], li + 1);
 
     /* Greedy placement, largest first, at the lowest offset that overlaps no placed tensor
      * whose lifetime overlaps. */
@@ -190,9 +221,10 @@ void *sc_net_data(sc_net *n, int id) { return n->arena + n->tensors[id].offset; 
 /* ---- layer execution ----------------------------------------------------------------
  *
  * Scheduling: every layer is split into tasks that own disjoint output elements (runs of
- * output rows; for a pointwise conv, runs of pixels; for element-wise layers, runs of
- * elements), handed out by the pool. A kernel's result for an element never depends on how
- * the rows were split (kernels.h), so the output is identical for any thread count. */
+ * output rows; for a pointwise conv, runs of pixels; for a GEMM layer with heavy weights and
+ * few pixels, groups of output channels; for element-wise layers, runs of elements), handed
+ * out by the pool. A kernel's result for an element never depends on how the rows or
+ * channels were split (kernels.h), so the output is identical for any thread count. */
 
 /* Tasks per thread: enough for the dynamic hand-out to even out the last ones, few enough
  * that each is still tens of microseconds on the big layers. */
@@ -209,6 +241,8 @@ typedef struct conv_task {
     const sc_kernels *k;
     sc_conv_shape shape;         /* the layer's, or its pixels as one column (pointwise) */
     int rows_per_task;
+    int oc_per_task, n_oc_tasks; /* channel split (packed GEMM only): task i takes channel group
+                                  * i % n_oc_tasks of row band i / n_oc_tasks */
 } conv_task;
 
 static void conv_rows(void *ctx, size_t index)
@@ -216,19 +250,22 @@ static void conv_rows(void *ctx, size_t index)
     const conv_task *t = ctx;
     const sc_nn_layer *l = t->l;
     const sc_conv_shape *s = &t->shape;
-    int oy0 = (int)index * t->rows_per_task;
+    int oy0 = (int)(index / (size_t)t->n_oc_tasks) * t->rows_per_task;
     int oy1 = SC_MIN(oy0 + t->rows_per_task, s->out_h);
+    int oc0 = (int)(index % (size_t)t->n_oc_tasks) * t->oc_per_task;
+    int oc1 = SC_MIN(oc0 + t->oc_per_task, s->out_c);
     const void *in = sc_net_data(t->net, l->in[0]);
     void *out = sc_net_data(t->net, l->out);
     int f32 = t->net->tensors[l->out].dt == SC_DT_F32;
     const sc_kernels *k = t->k;
     if (l->packing == SC_PACK_GEMM && (f32 ? k->f32_gemmconv != NULL : k->u8_gemmconv != NULL)) {
-        if (f32) k->f32_gemmconv(s, l->act_min, l->act_max, in, l->packed, out, oy0, oy1);
-        else k->u8_gemmconv(s, &l->q, in, l->packed, out, oy0, oy1);
+        if (f32) k->f32_gemmconv(s, l->act_min, l->act_max, in, l->packed, out, oy0, oy1, oc0, oc1);
+        else k->u8_gemmconv(s, &l->q, in, l->packed, out, oy0, oy1, oc0, oc1);
     } else if (l->packing == SC_PACK_DW3X3 && (f32 ? k->f32_dwconv3x3 != NULL : k->u8_dwconv3x3 != NULL)) {
         if (f32) k->f32_dwconv3x3(s, l->act_min, l->act_max, in, l->packed, out, oy0, oy1);
         else k->u8_dwconv3x3(s, &l->q, in, l->packed, out, oy0, oy1);
     } else if (l->type == SC_L_CONV) {
+        SC_ASSERT(t->n_oc_tasks == 1);
         if (f32) t->k->f32_conv(s, l->act_min, l->act_max, in, l->w, l->bias, out, oy0, oy1);
         else t->k->u8_conv(s, &l->q, in, l->w, l->bias, out, oy0, oy1);
     } else {
@@ -237,9 +274,41 @@ static void conv_rows(void *ctx, size_t index)
     }
 }
 
+/* Output channels per task of a packed GEMM layer whose weights outweigh the inputs it reads
+ * (more output channels than pixels: 10×10×1024, the 5×5 and 3×3 SSD extras), else 0 (split
+ * rows). Row bands would each stream all the weights: a 3×3 over 256 channels to 3×3×256
+ * reads 2.4 MB of float weights per band; each channel group reads its own weights once.
+ * Groups of 64 channels (the widest AVX-512 tile; 64·K weights stay in L2 while every pixel
+ * passes), narrower when that leaves fewer than two tasks per thread. */
+static int oc_split(const sc_net *n, const sc_nn_layer *l, const sc_kernels *k, int threads)
+{
+    int f32 = n->tensors[l->out].dt == SC_DT_F32;
+    if (l->packing != SC_PACK_GEMM || !(f32 ? k->f32_gemmconv != NULL : k->u8_gemmconv != NULL)) return 0;
+    int oc = l->shape.out_c, px = l->shape.out_h * l->shape.out_w;
+    if (oc <= px || oc <= 2 * SC_GEMMCONV_OC_STEP) return 0;
+    /* Only heavy weights: light ones cost less to re-read than a hand-off to another core
+     * (the SSD heads' 3×3×126 and 5×5×126 uint8 layers were 1 µs slower split). One thread
+     * reads them once per panel of ~100 rows anyway: there split only when they are too big
+     * to stay in L2 between panels (the COCO model's uint8 layers were 1-2 % slower split,
+     * the float 10×10×1024 ones faster). */
+    size_t w_bytes = (size_t)l->shape.k_h * l->shape.k_w * l->shape.in_c * (size_t)oc * (f32 ? 4 : 1);
+    if (w_bytes < ((size_t)1 << (threads <= 1 ? 20 : 18))) return 0;
+    int g = 4 * SC_GEMMCONV_OC_STEP;
+    while (g > SC_GEMMCONV_OC_STEP && (oc + g - 1) / g < 2 * threads) g /= 2;
+    return g;
+}
+
 static void run_conv(sc_net *n, const sc_nn_layer *l, const sc_kernels *k, sc_pool *pool)
 {
-    conv_task t = { n, l, k, l->shape, 0 };
+    conv_task t = { n, l, k, l->shape, 0, l->shape.out_c, 1 };
+    int threads = sc_pool_threads(pool), g = oc_split(n, l, k, threads);
+    if (g) {
+        t.rows_per_task = l->shape.out_h;
+        t.oc_per_task = g;
+        t.n_oc_tasks = (l->shape.out_c + g - 1) / g;
+        sc_pool_parallel(pool, conv_rows, &t, (size_t)t.n_oc_tasks);
+        return;
+    }
     int grain = 1;
     if (l->type == SC_L_CONV && sc_conv_is_pointwise(&l->shape)) {
         /* Each output pixel depends on its own input pixel only: split the h·w pixels, not
@@ -249,9 +318,13 @@ static void run_conv(sc_net *n, const sc_nn_layer *l, const sc_kernels *k, sc_po
         t.shape.in_w = t.shape.out_w = 1;
         grain = PIXEL_GRAIN;
     }
-    int units = t.shape.out_h, threads = sc_pool_threads(pool), per = units;
+    int units = t.shape.out_h, per = units;
     if (threads > 1) {
-        int tasks = threads * TASKS_PER_THREAD;
+        /* depthwise rows all cost the same: one contiguous band per thread, each input row
+         * read by one thread (plus the halo rows), next to the pixels the same thread wrote
+         * in the layer before (the pool hands out contiguous ranges); 4 bands per thread
+         * were 1-2 % slower end to end on 2 threads (float SSD 7.30 -> 7.19 ms median) */
+        int tasks = l->type == SC_L_DWCONV ? threads : threads * TASKS_PER_THREAD;
         per = (units + tasks - 1) / tasks;
         per = (per + grain - 1) / grain * grain;
     }
@@ -264,6 +337,12 @@ static inline uint8_t clamp_u8(int32_t v, int32_t lo, int32_t hi)
     return (uint8_t)(v < lo ? lo : v > hi ? hi : v);
 }
 
+/* dst[i] = lut[src[i]] (packing eight looked-up bytes into one 64-bit store was slower) */
+static void map_u8(uint8_t *dst, const uint8_t *src, size_t n, const uint8_t lut[256])
+{
+    for (size_t i = 0; i < n; i++) dst[i] = lut[src[i]];
+}
+
 /* Element-wise layers: a task is a run of `per` elements. */
 typedef struct elem_task {
     sc_net *net;
@@ -271,6 +350,7 @@ typedef struct elem_task {
     size_t count, per;
     uint8_t lut[SC_NN_MAX_IN][256];   /* concat: input byte → output byte, when rescaled */
     int same[SC_NN_MAX_IN];           /* concat: input quantised like the output (or f32) */
+    const sc_nn_layer *post;          /* concat: a logistic applied on the way (fused), or NULL */
 } elem_task;
 
 static void run_elemwise(sc_pool *pool, void (*fn)(void *, size_t), elem_task *t)
@@ -328,7 +408,9 @@ static void concat_span(void *ctx, size_t index)
     size_t inner = 1;
     for (int d = l->axis + 1; d < 3; d++) inner *= (size_t)dims[d];
     size_t esz = sc_dtype_size(o->dt), out_row = (size_t)dims[l->axis] * inner;
-    uint8_t *out = n->arena + o->offset;
+    const sc_nn_layer *post = t->post;
+    /* fused: the logistic's output receives the elements, in the same flat order */
+    uint8_t *out = n->arena + (post ? n->tensors[post->out].offset : o->offset);
     for (size_t r = e0 / out_row; r * out_row < e1; r++) {
         size_t base = r * out_row;
         size_t lo = SC_MAX(e0, base) - base, hi = SC_MIN(e1, base + out_row) - base;
@@ -341,11 +423,14 @@ static void concat_span(void *ctx, size_t index)
             if (s0 < s1) {
                 const uint8_t *in = n->arena + in_t->offset + (r * chunk + (s0 - col)) * esz;
                 uint8_t *dst = out + (base + s0) * esz;
-                if (t->same[k]) {
+                if (post && o->dt == SC_DT_F32) {
+                    const float *x = (const float *)(const void *)in;
+                    float *y = (float *)(void *)dst;
+                    for (size_t e = 0; e < s1 - s0; e++) y[e] = 1.0f / (1.0f + expf(-x[e]));
+                } else if (t->same[k] && !post) {
                     memcpy(dst, in, (s1 - s0) * esz);
                 } else {
-                    const uint8_t *lut = t->lut[k];
-                    for (size_t e = 0; e < s1 - s0; e++) dst[e] = lut[in[e]];
+                    map_u8(dst, in, s1 - s0, t->lut[k]);
                 }
             }
             col += chunk;
@@ -353,24 +438,33 @@ static void concat_span(void *ctx, size_t index)
     }
 }
 
-static void run_concat(sc_net *n, const sc_nn_layer *l, sc_pool *pool)
+/* Runs a concatenation; with `post` (a logistic that alone reads its output), writes the
+ * logistic of each element straight into post's output instead: one pass, and the same
+ * bytes as the two layers one after the other (uint8: the two tables composed). */
+static void run_concat(sc_net *n, const sc_nn_layer *l, const sc_nn_layer *post, sc_pool *pool)
 {
     const sc_nn_tensor *o = &n->tensors[l->out];
-    elem_task t = { .net = n, .l = l, .count = sc_nn_tensor_elems(o) };
+    elem_task t = { .net = n, .l = l, .count = sc_nn_tensor_elems(o), .post = post };
     for (int k = 0; k < l->n_in; k++) {
         const sc_nn_tensor *in_t = &n->tensors[l->in[k]];
         t.same[k] = o->dt == SC_DT_F32 || (in_t->scale == o->scale && in_t->zp == o->zp);
-        if (t.same[k]) continue;
+        if (t.same[k]) {
+            if (post && o->dt == SC_DT_U8)
+                for (int v = 0; v < 256; v++) t.lut[k][v] = post->lut[v];
+            continue;
+        }
         /* TFLite's ConcatenationWithScaling: float rescale, round, clamp — a function of the
          * input byte alone, so tabulated once per run. */
         float scale = in_t->scale / o->scale, bias = -(float)in_t->zp * scale;
         for (int v = 0; v < 256; v++) {
             int32_t q = (int32_t)roundf((float)v * scale + bias) + o->zp;
             t.lut[k][v] = clamp_u8(q, 0, 255);
+            if (post) t.lut[k][v] = post->lut[t.lut[k][v]];
         }
     }
     run_elemwise(pool, concat_span, &t);
 }
+
 
 static void logistic_span(void *ctx, size_t index)
 {
@@ -386,7 +480,7 @@ static void logistic_span(void *ctx, size_t index)
     }
     const uint8_t *x = n->arena + n->tensors[l->in[0]].offset;
     uint8_t *y = n->arena + n->tensors[l->out].offset;
-    for (size_t i = e0; i < e1; i++) y[i] = l->lut[x[i]];
+    map_u8(y + e0, x + e0, e1 - e0, l->lut);
 }
 
 static void run_logistic(sc_net *n, const sc_nn_layer *l, sc_pool *pool)
@@ -402,7 +496,7 @@ void sc_net_run_layer(sc_net *n, const sc_kernels *k, sc_pool *pool, int i)
     case SC_L_CONV:
     case SC_L_DWCONV: run_conv(n, l, k, pool); break;
     case SC_L_ADD: run_add(n, l, pool); break;
-    case SC_L_CONCAT: run_concat(n, l, pool); break;
+    case SC_L_CONCAT: run_concat(n, l, NULL, pool); break;
     case SC_L_LOGISTIC: run_logistic(n, l, pool); break;
     case SC_L_RESHAPE: break;   /* an alias: nothing to move */
     }
@@ -410,5 +504,13 @@ void sc_net_run_layer(sc_net *n, const sc_kernels *k, sc_pool *pool, int i)
 
 void sc_net_run(sc_net *n, const sc_kernels *k, sc_pool *pool)
 {
-    for (int i = 0; i < n->n_layers; i++) sc_net_run_layer(n, k, pool, i);
+    for (int i = 0; i < n->n_layers; i++) {
+        const sc_nn_layer *post = fused_logistic(n, i, 1);
+        if (post) {
+            run_concat(n, &n->layers[i], post, pool);
+            i++;
+            continue;
+        }
+        sc_net_run_layer(n, k, pool, i);
+    }
 }

@@ -97,7 +97,9 @@ size_t sc_net_arena_bytes(const sc_net *net);
 /* The tensor's bytes in the arena (valid after plan). */
 void *sc_net_data(sc_net *net, int id);
 
-/* Runs every layer; `pool` may be NULL (serial). `kernels` selects the implementations. */
+/* Runs every layer; `pool` may be NULL (serial). `kernels` selects the implementations.
+ * A concatenation whose output only the logistic right after it reads runs fused with it:
+ * the logistic's output is the same, the concatenation's own output is not written. */
 void sc_net_run(sc_net *net, const sc_kernels *kernels, sc_pool *pool);
 /* Runs layer i only (for per-layer benchmarks). */
 void sc_net_run_layer(sc_net *net, const sc_kernels *kernels, sc_pool *pool, int i);

@@ -2,7 +2,7 @@
  * kernels against the scalar references, on three network inputs (testdata/inputs300):
  *   uint8: every layer's output bytes identical for every kernel level this CPU runs (the
  *          packed layouts are shared, so one packed net runs with each table), and the
- *          detections (boxes, scores, classes) of sc_detector_run identical, 1 vs 2 threads;
+ *          detections (boxes, scores, classes) of sc_detector_run identical, 1 vs 2 vs 3 threads;
  *   float: the same detections, scores and box corners within 1e-4.
  * Layer by layer: both nets run layer i on their own previous outputs, so the first layer
  * that differs is the one named. */
@@ -97,10 +97,12 @@ int main(void)
         sc_detector *ref = open_detector(model, use_float, 1, 1);
         sc_detector *fast = open_detector(model, use_float, 2, 0);
         sc_detector *fast1 = use_float ? NULL : open_detector(model, 0, 1, 0);
-        if (!ref || !fast || (!use_float && !fast1)) {
+        sc_detector *fast3 = use_float ? NULL : open_detector(model, 0, 3, 0);
+        if (!ref || !fast || (!use_float && (!fast1 || !fast3))) {
             sc_detector_destroy(ref);
             sc_detector_destroy(fast);
             sc_detector_destroy(fast1);
+            sc_detector_destroy(fast3);
             continue;
         }
         for (size_t im = 0; im < SC_ARRAY_LEN(images); im++) {
@@ -118,13 +120,15 @@ int main(void)
                     CHECKF(n_packed >= 30, "%s: only %d layers packed", what, n_packed);
                 }
                 /* the layer runs reused the arena, input included: load it again */
-                if (load_input(ref, images[im]) || load_input(fast, images[im]) || load_input(fast1, images[im]))
+                if (load_input(ref, images[im]) || load_input(fast, images[im]) || load_input(fast1, images[im]) ||
+                    load_input(fast3, images[im]))
                     continue;
             }
-            sc_det a[100], b[100], c[100];
+            sc_det a[100], b[100], c[100], e[100];
             memset(a, 0, sizeof(a));
             memset(b, 0, sizeof(b));
             memset(c, 0, sizeof(c));
+            memset(e, 0, sizeof(e));
             int na = sc_detector_run(ref, a, 100), nb = sc_detector_run(fast, b, 100);
             CHECK(na > 0);
             if (!use_float) {
@@ -132,6 +136,8 @@ int main(void)
                 CHECKF(na == nb && memcmp(a, b, sizeof(a)) == 0, "%s: detections differ (ref %d, %s 2 threads %d)",
                        images[im], na, best_k.isa, nb);
                 CHECKF(nb == nc && memcmp(b, c, sizeof(b)) == 0, "%s: 1 vs 2 threads differ", images[im]);
+                int ne = sc_detector_run(fast3, e, 100);
+                CHECKF(nb == ne && memcmp(b, e, sizeof(b)) == 0, "%s: 2 vs 3 threads differ", images[im]);
             } else {
                 /* same boxes in the same order, scores within float rounding */
                 int same = na == nb;
@@ -144,6 +150,7 @@ int main(void)
         sc_detector_destroy(ref);
         sc_detector_destroy(fast);
         sc_detector_destroy(fast1);
+        sc_detector_destroy(fast3);
     }
     return sc_test_finish();
 }

@@ -1,7 +1,8 @@
 /* Every packed-kernel variant this build and CPU run (portable, avx2, avx512, neon) against
  * the scalar references, on odd shapes: channels {1,3,7,8,9,16,17,33,64,65}, widths
  * {1,2,3,8,9,19}, strides {1,2}, SAME/VALID/symmetric padding, dilation, and output rows
- * computed in several calls over a random split. Seeded random data; canaries around and
+ * computed in several calls over a random split (gemmconv: also two channel ranges, split at a
+ * random multiple of 16, the upper one first). Seeded random data; canaries around and
  * after the rows written so far catch out-of-range writes; inputs carry random bytes in
  * their SC_OVERREAD tail (results must not depend on them). uint8 must be bit-exact; f32
  * within |new - ref| <= 1e-5·(|ref| + Σ|x·w| + |b|) + 1e-6 (see check_f32). Also: pack
@@ -63,6 +64,8 @@ static void make_requant(sc_requant *q, int k_terms)
     if (mode == 0) real = rnd_f(1.0f, 3.0f);     /* shift > 0 */
     if (mode == 1) real = 0.0;                  /* multiplier 0 */
     if (mode == 2) real = rnd_f(0.25f, 1.0f);   /* shift -1, 0: a 31..32-bit right shift */
+    if (mode == 3) real = ldexp(rnd_f(0.5f, 1.0f), -rnd_int(21, 29));   /* a 53..61-bit right shift:
+                                                 * AVX-512 adds out_zp after the shift, not before */
     sc_quantize_multiplier(real, &q->mult, &q->shift);
     q->act_min = rnd_int(0, 1) ? 0 : rnd_int(0, 100);
     q->act_max = rnd_int(0, 1) ? 255 : rnd_int(q->act_min, 255);
@@ -109,16 +112,29 @@ static void check_u8(const variant *v, int dw, const sc_conv_shape *s, int narro
     if (packed) {
         if (dw) sc_u8_dwconv3x3_pack(s, &q, w, no_bias ? NULL : bias, packed);
         else sc_u8_gemmconv_pack(s, &q, w, no_bias ? NULL : bias, packed);
-        sc_u8_packed_fn fn = dw ? v->k.u8_dwconv3x3 : v->k.u8_gemmconv;
         memset(out, CANARY_U8, n_out + 2 * GUARD);
-        int cuts[4], n_pieces = random_split(s->out_h, cuts), over = 0;
+        int cuts[4], n_pieces = random_split(s->out_h, cuts), over = 0, chan_over = 0;
         for (int p = 0; p < n_pieces; p++) {
-            fn(s, &q, in, packed, out + GUARD, cuts[p], cuts[p + 1]);
+            if (dw) {
+                v->k.u8_dwconv3x3(s, &q, in, packed, out + GUARD, cuts[p], cuts[p + 1]);
+            } else {
+                /* two channel ranges split at a random multiple of 16, the upper one first:
+                 * the lower channels must still hold the canary after it */
+                int cut = SC_GEMMCONV_OC_STEP * rnd_int(0, (s->out_c + SC_GEMMCONV_OC_STEP - 1) / SC_GEMMCONV_OC_STEP);
+                int c1 = SC_MIN(cut, s->out_c);
+                v->k.u8_gemmconv(s, &q, in, packed, out + GUARD, cuts[p], cuts[p + 1], cut, s->out_c);
+                for (int y = cuts[p]; y < cuts[p + 1]; y++)
+                    for (int x = 0; x < s->out_w; x++)
+                        for (int c = 0; c < c1; c++)
+                            chan_over |= out[GUARD + ((size_t)y * s->out_w + x) * s->out_c + c] != CANARY_U8;
+                v->k.u8_gemmconv(s, &q, in, packed, out + GUARD, cuts[p], cuts[p + 1], 0, c1);
+            }
             /* rows after this piece and both guards are untouched */
             for (size_t i = GUARD + (size_t)cuts[p + 1] * row; i < n_out + 2 * GUARD; i++) over |= out[i] != CANARY_U8;
             for (size_t i = 0; i < GUARD; i++) over |= out[i] != CANARY_U8;
         }
         CHECKF(!over, "%s u8 %s: write outside rows [oy0, oy1)", v->isa, dw ? "dw" : "gemm");
+        CHECKF(!chan_over, "%s u8 gemm: write outside channels [oc0, oc1)", v->isa);
         size_t bad = 0, first = 0;
         for (size_t i = 0; i < n_out; i++)
             if (out[GUARD + i] != ref[i] && !bad++) first = i;
@@ -165,15 +181,26 @@ static void check_f32(const variant *v, int dw, const sc_conv_shape *s)
     if (packed) {
         if (dw) sc_f32_dwconv3x3_pack(s, w, bias, packed);
         else sc_f32_gemmconv_pack(s, w, bias, packed);
-        sc_f32_packed_fn fn = dw ? v->k.f32_dwconv3x3 : v->k.f32_gemmconv;
         for (size_t i = 0; i < n_out + 2 * GUARD; i++) out[i] = NAN;
-        int cuts[4], n_pieces = random_split(s->out_h, cuts), over = 0;
+        int cuts[4], n_pieces = random_split(s->out_h, cuts), over = 0, chan_over = 0;
         for (int p = 0; p < n_pieces; p++) {
-            fn(s, lo, hi, in, packed, out + GUARD, cuts[p], cuts[p + 1]);
+            if (dw) {
+                v->k.f32_dwconv3x3(s, lo, hi, in, packed, out + GUARD, cuts[p], cuts[p + 1]);
+            } else {
+                int cut = SC_GEMMCONV_OC_STEP * rnd_int(0, (s->out_c + SC_GEMMCONV_OC_STEP - 1) / SC_GEMMCONV_OC_STEP);
+                int c1 = SC_MIN(cut, s->out_c);
+                v->k.f32_gemmconv(s, lo, hi, in, packed, out + GUARD, cuts[p], cuts[p + 1], cut, s->out_c);
+                for (int y = cuts[p]; y < cuts[p + 1]; y++)
+                    for (int x = 0; x < s->out_w; x++)
+                        for (int c = 0; c < c1; c++)
+                            chan_over |= !isnan(out[GUARD + ((size_t)y * s->out_w + x) * s->out_c + c]);
+                v->k.f32_gemmconv(s, lo, hi, in, packed, out + GUARD, cuts[p], cuts[p + 1], 0, c1);
+            }
             for (size_t i = GUARD + (size_t)cuts[p + 1] * row; i < n_out + 2 * GUARD; i++) over |= !isnan(out[i]);
             for (size_t i = 0; i < GUARD; i++) over |= !isnan(out[i]);
         }
         CHECKF(!over, "%s f32 %s: write outside rows [oy0, oy1)", v->isa, dw ? "dw" : "gemm");
+        CHECKF(!chan_over, "%s f32 gemm: write outside channels [oc0, oc1)", v->isa);
         size_t bad = 0, first = 0;
         for (size_t i = 0; i < n_out; i++) {
             float r = ref[i], g = out[GUARD + i];
@@ -230,6 +257,19 @@ static void check_variant(const variant *v)
         }
     /* the SSD extras' shape class: 3×3 s2 over many channels */
     make_shape(&s, 5, 5, 192, 96, 3, 3, 2, 1, PAD_SAME);
+    check_u8(v, 0, &s, 0);
+    check_f32(v, 0, &s);
+    /* more output pixels than one gathered chunk holds, so chunks start inside an output row:
+     * the first layer's class (3 input channels, K = 27, 384-pixel chunks), a K = 1440 conv
+     * (91 u8 pixels or 22 f32 pixels per chunk) and small-K weights over 800 channels (the
+     * chunk then fills the whole buffer) */
+    make_shape(&s, 41, 45, 3, 24, 3, 3, 2, 1, PAD_SAME);
+    check_u8(v, 0, &s, 1);
+    check_f32(v, 0, &s);
+    make_shape(&s, 12, 12, 160, 40, 3, 3, 1, 1, PAD_SYM);
+    check_u8(v, 0, &s, 0);
+    check_f32(v, 0, &s);
+    make_shape(&s, 21, 23, 9, 820, 3, 3, 1, 1, PAD_SAME);
     check_u8(v, 0, &s, 0);
     check_f32(v, 0, &s);
     /* depthwise 3×3: every channel count × width × stride × padding */

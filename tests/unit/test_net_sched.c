@@ -3,7 +3,8 @@
  * tabulated per input byte), a uint8 logistic table and a uint8 ADD, on the score tensor's
  * shape (1917 × 91), give exactly the straightforward per-element formulas for 1, 2 and 3
  * threads; the float versions likewise. Also a pointwise conv whose pixels (not rows) are
- * split: identical for any thread count on 10×10, 5×5 and 1×1 maps. */
+ * split, or on maps with fewer pixels than output channels (1×1, 2×2, 5×5) its channels:
+ * identical for any thread count. A concatenation read only by a logistic runs fused. */
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -26,7 +27,8 @@ typedef struct graph {
     int a, b, cat, logi, sum;
 } graph;
 
-static void build(graph *g, int f32)
+/* fused: only concat → logistic, the logistic's output the graph's (sc_net_run fuses them) */
+static void build(graph *g, int f32, int fused)
 {
     memset(g, 0, sizeof(*g));
     CHECK(sc_net_create(8, 8, &g->net) == SC_OK);
@@ -55,6 +57,10 @@ static void build(graph *g, int f32)
     l->in[0] = g->cat;
     l->out = g->logi;
     for (int v = 0; v < 256; v++) l->lut[v] = (uint8_t)(v * 37 + 11);
+    if (fused) {
+        CHECK(sc_net_plan(g->net, g->a, &g->logi, 1) == SC_OK);
+        return;
+    }
     l = sc_net_add_layer(g->net);
     l->type = SC_L_ADD;
     l->n_in = 2;
@@ -93,7 +99,10 @@ static void expect(graph *g, int f32, void *cat, void *logi, void *sum)
 {
     fill(g, f32);
     size_t na = (size_t)ROWS_A * COLS, n = (size_t)(ROWS_A + ROWS_B) * COLS;
-    const sc_nn_layer *add = sc_net_layer(g->net, 2), *lg = sc_net_layer(g->net, 1);
+    /* the fused graph has no add: its sum stays unused */
+    static const sc_nn_layer no_add;
+    const sc_nn_layer *lg = sc_net_layer(g->net, 1);
+    const sc_nn_layer *add = sc_net_layer_count(g->net) > 2 ? sc_net_layer(g->net, 2) : &no_add;
     if (f32) {
         const float *a = sc_net_data(g->net, g->a), *b = sc_net_data(g->net, g->b);
         float *c = cat, *y = logi, *z = sum;
@@ -122,7 +131,7 @@ static void expect(graph *g, int f32, void *cat, void *logi, void *sum)
 static void test_elementwise(int f32)
 {
     graph g;
-    build(&g, f32);
+    build(&g, f32, 0);
     sc_kernels k;
     sc_kernels_init(&k, 0);
     size_t n = (size_t)(ROWS_A + ROWS_B) * COLS, bytes = n * (f32 ? 4 : 1);
@@ -145,6 +154,47 @@ static void test_elementwise(int f32)
         sc_pool_destroy(pool);
     }
     for (int o = 0; o < 3; o++) free(want[o]);
+    sc_net_destroy(g.net);
+}
+
+/* concat → logistic with the concatenation read by nothing else: sc_net_run runs the pair as
+ * one pass (the COCO class scores). The logistic's output equals the formula for 1, 2 and 3
+ * threads and equals a layer-by-layer run; the concatenation's own tensor keeps a canary (the
+ * fused path really ran). */
+static void test_concat_logistic_fused(int f32)
+{
+    graph g;
+    build(&g, f32, 1);
+    CHECK(sc_net_layer_count(g.net) == 2);
+    sc_kernels k;
+    sc_kernels_init(&k, 0);
+    size_t n = (size_t)(ROWS_A + ROWS_B) * COLS, bytes = n * (f32 ? 4 : 1);
+    uint8_t *cat = malloc(bytes), *want = malloc(bytes), *sum = malloc(bytes);
+    expect(&g, f32, cat, want, sum);
+    for (int threads = 1; threads <= 3; threads++) {
+        sc_pool *pool = NULL;
+        if (threads > 1) CHECK(sc_pool_create(threads, &pool) == SC_OK);
+        fill(&g, f32);
+        memset(sc_net_data(g.net, g.cat), 0xA5, bytes);
+        memset(sc_net_data(g.net, g.logi), 0, bytes);
+        sc_net_run(g.net, &k, pool);
+        CHECKF(memcmp(sc_net_data(g.net, g.logi), want, bytes) == 0, "%s fused concat+logistic, %d threads: differs",
+               f32 ? "f32" : "u8", threads);
+        const uint8_t *c = sc_net_data(g.net, g.cat);
+        size_t untouched = 0;
+        for (size_t i = 0; i < bytes; i++) untouched += c[i] == 0xA5;
+        CHECKF(untouched == bytes, "%s: the concatenation was written (not fused)", f32 ? "f32" : "u8");
+        /* one layer at a time: no fusion, the same bytes */
+        fill(&g, f32);
+        memset(sc_net_data(g.net, g.logi), 0, bytes);
+        for (int i = 0; i < 2; i++) sc_net_run_layer(g.net, &k, pool, i);
+        CHECKF(memcmp(sc_net_data(g.net, g.logi), want, bytes) == 0, "%s concat, logistic, %d threads: differs",
+               f32 ? "f32" : "u8", threads);
+        sc_pool_destroy(pool);
+    }
+    free(cat);
+    free(want);
+    free(sum);
     sc_net_destroy(g.net);
 }
 
@@ -224,6 +274,8 @@ int main(void)
 {
     test_elementwise(0);
     test_elementwise(1);
+    test_concat_logistic_fused(0);
+    test_concat_logistic_fused(1);
     test_pointwise_split();
     return sc_test_finish();
 }

@@ -27,7 +27,8 @@ static int32_t row_sum_u8(const uint8_t *x, int k)
     acc[3] = vmlal_lane_s16(acc[3], vget_high_s16(w16[1]), xs, t); \
 } while (0)
 
-static void gemm_u8(int m, const uint8_t *a, size_t lda, const sc_u8_gemm_packed *p, const sc_requant *q,
+static void gemm_u8(int m, const uint8_t *a, size_t lda, const sc_u8_gemm_packed *p, int nb0, int nb1,
+                    const sc_requant *q,
                     uint8_t *c, size_t ldc)
 {
     const int32_t *bias = sc_u8_gemm_bias(p);
@@ -43,7 +44,7 @@ static void gemm_u8(int m, const uint8_t *a, size_t lda, const sc_u8_gemm_packed
             ar[r] = a + (size_t)(i0 + SC_MIN(r, mr - 1)) * lda;
             if (p->xsum_mult) xs[r] = p->xsum_mult * row_sum_u8(ar[r], p->k);
         }
-        for (int nb = 0; nb < p->n_blocks; nb++) {
+        for (int nb = nb0; nb < nb1; nb++) {
             const int8_t *wb = w + (size_t)nb * kb * 64;
             int32x4_t acc[MR_U8][4];
             for (int r = 0; r < MR_U8; r++)
@@ -84,7 +85,8 @@ static void gemm_u8(int m, const uint8_t *a, size_t lda, const sc_u8_gemm_packed
     }
 }
 
-static void gemm_f32(int m, const float *a, size_t lda, const sc_f32_gemm_packed *p, float lo, float hi,
+static void gemm_f32(int m, const float *a, size_t lda, const sc_f32_gemm_packed *p, int nb0, int nb1,
+                     float lo, float hi,
                      float *c, size_t ldc)
 {
     const float *bias = sc_f32_gemm_bias(p), *w = sc_f32_gemm_w(p);
@@ -93,7 +95,7 @@ static void gemm_f32(int m, const float *a, size_t lda, const sc_f32_gemm_packed
         int mr = SC_MIN(MR_F32, m - i0);
         const float *ar[MR_F32];
         for (int r = 0; r < MR_F32; r++) ar[r] = a + (size_t)(i0 + SC_MIN(r, mr - 1)) * lda;
-        for (int nb = 0; nb < p->n_blocks; nb++) {
+        for (int nb = nb0; nb < nb1; nb++) {
             const float *wb = w + (size_t)nb * p->k * 16, *bb = bias + nb * 16;
             float32x4_t acc[MR_F32][4];
             for (int r = 0; r < MR_F32; r++)
@@ -121,13 +123,13 @@ static void gemm_f32(int m, const float *a, size_t lda, const sc_f32_gemm_packed
 }
 
 void sc_u8_gemmconv__neon(const sc_conv_shape *s, const sc_requant *q, const uint8_t *in,
-                          const void *packed, uint8_t *out, int oy0, int oy1)
+                          const void *packed, uint8_t *out, int oy0, int oy1, int oc0, int oc1)
 {
-    sc_u8_gemmconv_run(s, q, in, packed, out, oy0, oy1, gemm_u8);
+    sc_u8_gemmconv_run(s, q, in, packed, out, oy0, oy1, oc0, oc1, gemm_u8);
 }
 
 void sc_f32_gemmconv__neon(const sc_conv_shape *s, float act_min, float act_max, const float *in,
-                           const void *packed, float *out, int oy0, int oy1)
+                           const void *packed, float *out, int oy0, int oy1, int oc0, int oc1)
 {
-    sc_f32_gemmconv_run(s, act_min, act_max, in, packed, out, oy0, oy1, gemm_f32);
+    sc_f32_gemmconv_run(s, act_min, act_max, in, packed, out, oy0, oy1, oc0, oc1, gemm_f32);
 }

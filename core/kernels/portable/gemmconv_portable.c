@@ -5,7 +5,7 @@
 
 #define MR 4   /* rows (pixels) per tile; a short tile repeats its last row, then drops it */
 
-static void gemm_u8(int m, const uint8_t *a, size_t lda, const sc_u8_gemm_packed *p,
+static void gemm_u8(int m, const uint8_t *a, size_t lda, const sc_u8_gemm_packed *p, int nb0, int nb1,
                     const sc_requant *q, uint8_t *c, size_t ldc)
 {
     const int32_t *bias = sc_u8_gemm_bias(p);
@@ -19,7 +19,7 @@ static void gemm_u8(int m, const uint8_t *a, size_t lda, const sc_u8_gemm_packed
         if (p->xsum_mult)
             for (int r = 0; r < MR; r++)
                 for (int k = 0; k < p->k; k++) xs[r] += ar[r][k];
-        for (int nb = 0; nb < p->n_blocks; nb++) {
+        for (int nb = nb0; nb < nb1; nb++) {
             int32_t acc[MR][SC_GEMM_NR] = { { 0 } };
             const int8_t *wb = w + (size_t)nb * kb * SC_GEMM_NR * 4;
             for (int k = 0; k < kb; k++) {
@@ -42,7 +42,7 @@ static void gemm_u8(int m, const uint8_t *a, size_t lda, const sc_u8_gemm_packed
     }
 }
 
-static void gemm_f32(int m, const float *a, size_t lda, const sc_f32_gemm_packed *p, float lo,
+static void gemm_f32(int m, const float *a, size_t lda, const sc_f32_gemm_packed *p, int nb0, int nb1, float lo,
                      float hi, float *c, size_t ldc)
 {
     const float *bias = sc_f32_gemm_bias(p), *w = sc_f32_gemm_w(p);
@@ -51,7 +51,7 @@ static void gemm_f32(int m, const float *a, size_t lda, const sc_f32_gemm_packed
         int mr = SC_MIN(MR, m - i0);
         const float *ar[MR];
         for (int r = 0; r < MR; r++) ar[r] = a + (size_t)(i0 + SC_MIN(r, mr - 1)) * lda;
-        for (int nb = 0; nb < p->n_blocks; nb++) {
+        for (int nb = nb0; nb < nb1; nb++) {
             float acc[MR][SC_GEMM_NR];
             const float *bb = bias + nb * SC_GEMM_NR;
             for (int r = 0; r < MR; r++)
@@ -77,13 +77,13 @@ static void gemm_f32(int m, const float *a, size_t lda, const sc_f32_gemm_packed
 }
 
 void sc_u8_gemmconv__portable(const sc_conv_shape *s, const sc_requant *q, const uint8_t *in,
-                              const void *packed, uint8_t *out, int oy0, int oy1)
+                              const void *packed, uint8_t *out, int oy0, int oy1, int oc0, int oc1)
 {
-    sc_u8_gemmconv_run(s, q, in, packed, out, oy0, oy1, gemm_u8);
+    sc_u8_gemmconv_run(s, q, in, packed, out, oy0, oy1, oc0, oc1, gemm_u8);
 }
 
 void sc_f32_gemmconv__portable(const sc_conv_shape *s, float act_min, float act_max, const float *in,
-                               const void *packed, float *out, int oy0, int oy1)
+                               const void *packed, float *out, int oy0, int oy1, int oc0, int oc1)
 {
-    sc_f32_gemmconv_run(s, act_min, act_max, in, packed, out, oy0, oy1, gemm_f32);
+    sc_f32_gemmconv_run(s, act_min, act_max, in, packed, out, oy0, oy1, oc0, oc1, gemm_f32);
 }

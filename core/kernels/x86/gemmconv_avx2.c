@@ -48,7 +48,8 @@ static void store16(uint8_t *dst, __m128i v, int n)
     }
 }
 
-static void gemm_u8(int m, const uint8_t *a, size_t lda, const sc_u8_gemm_packed *p, const sc_requant *q,
+static void gemm_u8(int m, const uint8_t *a, size_t lda, const sc_u8_gemm_packed *p, int nb0, int nb1,
+                    const sc_requant *q,
                     uint8_t *c, size_t ldc)
 {
     const int32_t *bias = sc_u8_gemm_bias(p);
@@ -61,7 +62,7 @@ static void gemm_u8(int m, const uint8_t *a, size_t lda, const sc_u8_gemm_packed
         const uint8_t *a0 = a + (size_t)i0 * lda, *a1 = a + (size_t)(i0 + mr - 1) * lda;
         int32_t xs0 = p->xsum_mult ? p->xsum_mult * row_sum_u8(a0, p->k) : 0;
         int32_t xs1 = p->xsum_mult ? p->xsum_mult * row_sum_u8(a1, p->k) : 0;
-        for (int nb = 0; nb < p->n_blocks; nb++) {
+        for (int nb = nb0; nb < nb1; nb++) {
             const int8_t *wb = w + (size_t)nb * kb * 64;
             __m256i c00 = _mm256_setzero_si256(), c01 = c00, c02 = c00, c03 = c00;
             __m256i c10 = c00, c11 = c00, c12 = c00, c13 = c00;
@@ -93,7 +94,8 @@ static void gemm_u8(int m, const uint8_t *a, size_t lda, const sc_u8_gemm_packed
     }
 }
 
-static void gemm_f32(int m, const float *a, size_t lda, const sc_f32_gemm_packed *p, float lo, float hi,
+static void gemm_f32(int m, const float *a, size_t lda, const sc_f32_gemm_packed *p, int nb0, int nb1,
+                     float lo, float hi,
                      float *c, size_t ldc)
 {
     const float *bias = sc_f32_gemm_bias(p), *w = sc_f32_gemm_w(p);
@@ -102,7 +104,7 @@ static void gemm_f32(int m, const float *a, size_t lda, const sc_f32_gemm_packed
         int mr = SC_MIN(MR_F32, m - i0);
         const float *ar[MR_F32];
         for (int r = 0; r < MR_F32; r++) ar[r] = a + (size_t)(i0 + SC_MIN(r, mr - 1)) * lda;
-        for (int nb = 0; nb < p->n_blocks; nb++) {
+        for (int nb = nb0; nb < nb1; nb++) {
             const float *wb = w + (size_t)nb * p->k * 16;
             __m256 acc[MR_F32][2];
             __m256 b0 = _mm256_load_ps(bias + nb * 16), b1 = _mm256_load_ps(bias + nb * 16 + 8);
@@ -137,13 +139,13 @@ static void gemm_f32(int m, const float *a, size_t lda, const sc_f32_gemm_packed
 }
 
 void sc_u8_gemmconv__avx2(const sc_conv_shape *s, const sc_requant *q, const uint8_t *in,
-                          const void *packed, uint8_t *out, int oy0, int oy1)
+                          const void *packed, uint8_t *out, int oy0, int oy1, int oc0, int oc1)
 {
-    sc_u8_gemmconv_run(s, q, in, packed, out, oy0, oy1, gemm_u8);
+    sc_u8_gemmconv_run(s, q, in, packed, out, oy0, oy1, oc0, oc1, gemm_u8);
 }
 
 void sc_f32_gemmconv__avx2(const sc_conv_shape *s, float act_min, float act_max, const float *in,
-                           const void *packed, float *out, int oy0, int oy1)
+                           const void *packed, float *out, int oy0, int oy1, int oc0, int oc1)
 {
-    sc_f32_gemmconv_run(s, act_min, act_max, in, packed, out, oy0, oy1, gemm_f32);
+    sc_f32_gemmconv_run(s, act_min, act_max, in, packed, out, oy0, oy1, oc0, oc1, gemm_f32);
 }

@@ -14,6 +14,17 @@
  * NBMAX weight blocks passes over all its row tiles, so the weights are read from memory once
  * per panel instead of once per MR rows (a 512×512 float layer: 1 MB per 6 pixels before). */
 #define PANEL 96
+#define PANEL_MAX (PANEL * 3 / 2 + MR)
+
+/* Rows per panel for an m-row GEMM: about PANEL, balanced so that no panel is short (100 rows
+ * were 96 + 4, and the 4-row panel streamed every weight again: a 10×10×1024 layer read its
+ * 4 MB of float weights twice). A multiple of MR, at most PANEL_MAX. */
+static inline int panel_rows(int m)
+{
+    int n = SC_MAX(1, (m + PANEL / 2) / PANEL);
+    int rows = (m + n - 1) / n;
+    return SC_MIN((rows + MR - 1) / MR * MR, PANEL_MAX);
+}
 
 /* Σ of the first k bytes of a row (for the (c - w_zp)·Σx term). */
 static int32_t row_sum_u8(const uint8_t *x, int k)
@@ -68,7 +79,8 @@ SC_X86_INLINE void tile_u8(const int nbk, const uint8_t *const ar[MR], const int
     }
 }
 
-static void gemm_u8(int m, const uint8_t *a, size_t lda, const sc_u8_gemm_packed *p, const sc_requant *q,
+static void gemm_u8(int m, const uint8_t *a, size_t lda, const sc_u8_gemm_packed *p, int nb0, int nb1,
+                    const sc_requant *q,
                     uint8_t *c, size_t ldc)
 {
     const int32_t *bias = sc_u8_gemm_bias(p);
@@ -76,12 +88,13 @@ static void gemm_u8(int m, const uint8_t *a, size_t lda, const sc_u8_gemm_packed
     size_t bstride = (size_t)p->k_blocks * 64;
     sc_rq512 rq;
     sc_rq512_init(&rq, q);
-    int32_t xs_panel[PANEL + MR] = { 0 };
-    for (int p0 = 0; p0 < m; p0 += PANEL) {
-        const int pm = SC_MIN(PANEL, m - p0);
+    int32_t xs_panel[PANEL_MAX + MR] = { 0 };
+    const int panel = panel_rows(m);
+    for (int p0 = 0; p0 < m; p0 += panel) {
+        const int pm = SC_MIN(panel, m - p0);
         if (p->xsum_mult)
             for (int r = 0; r < pm; r++) xs_panel[r] = row_sum_u8(a + (size_t)(p0 + r) * lda, p->k);
-        for (int nb = 0; nb < p->n_blocks; nb += NBMAX) {
+        for (int nb = nb0; nb < nb1; nb += NBMAX) {
             const int8_t *wb = w + (size_t)nb * bstride;
             const int32_t *bb = bias + nb * 16;
             int n_left = p->n - nb * 16;
@@ -91,7 +104,7 @@ static void gemm_u8(int m, const uint8_t *a, size_t lda, const sc_u8_gemm_packed
                 for (int r = 0; r < MR; r++) ar[r] = a + (size_t)(i0 + SC_MIN(r, mr - 1)) * lda;
                 const int32_t *xs = xs_panel + (i0 - p0);
                 uint8_t *ci = c + (size_t)i0 * ldc + nb * 16;
-                switch (SC_MIN(NBMAX, p->n_blocks - nb)) {
+                switch (SC_MIN(NBMAX, nb1 - nb)) {
                 case 4: tile_u8(4, ar, xs, p->k_blocks, wb, bstride, bb, p->xsum_mult, &rq, ci, ldc, mr, n_left); break;
                 case 3: tile_u8(3, ar, xs, p->k_blocks, wb, bstride, bb, p->xsum_mult, &rq, ci, ldc, mr, n_left); break;
                 case 2: tile_u8(2, ar, xs, p->k_blocks, wb, bstride, bb, p->xsum_mult, &rq, ci, ldc, mr, n_left); break;
@@ -143,14 +156,16 @@ SC_X86_INLINE void tile_f32(const int nbk, const float *const ar[MR], int k_n, c
     }
 }
 
-static void gemm_f32(int m, const float *a, size_t lda, const sc_f32_gemm_packed *p, float lo, float hi,
+static void gemm_f32(int m, const float *a, size_t lda, const sc_f32_gemm_packed *p, int nb0, int nb1,
+                     float lo, float hi,
                      float *c, size_t ldc)
 {
     const float *bias = sc_f32_gemm_bias(p), *w = sc_f32_gemm_w(p);
     size_t bstride = (size_t)p->k * 16;
-    for (int p0 = 0; p0 < m; p0 += PANEL) {
-        const int pm = SC_MIN(PANEL, m - p0);
-        for (int nb = 0; nb < p->n_blocks; nb += NBMAX) {
+    const int panel = panel_rows(m);
+    for (int p0 = 0; p0 < m; p0 += panel) {
+        const int pm = SC_MIN(panel, m - p0);
+        for (int nb = nb0; nb < nb1; nb += NBMAX) {
             const float *wb = w + (size_t)nb * bstride, *bb = bias + nb * 16;
             int n_left = p->n - nb * 16;
             for (int i0 = p0; i0 < p0 + pm; i0 += MR) {
@@ -158,7 +173,7 @@ static void gemm_f32(int m, const float *a, size_t lda, const sc_f32_gemm_packed
                 const float *ar[MR];
                 for (int r = 0; r < MR; r++) ar[r] = a + (size_t)(i0 + SC_MIN(r, mr - 1)) * lda;
                 float *ci = c + (size_t)i0 * ldc + nb * 16;
-                switch (SC_MIN(NBMAX, p->n_blocks - nb)) {
+                switch (SC_MIN(NBMAX, nb1 - nb)) {
                 case 4: tile_f32(4, ar, p->k, wb, bstride, bb, lo, hi, ci, ldc, mr, n_left); break;
                 case 3: tile_f32(3, ar, p->k, wb, bstride, bb, lo, hi, ci, ldc, mr, n_left); break;
                 case 2: tile_f32(2, ar, p->k, wb, bstride, bb, lo, hi, ci, ldc, mr, n_left); break;
@@ -170,13 +185,13 @@ static void gemm_f32(int m, const float *a, size_t lda, const sc_f32_gemm_packed
 }
 
 void sc_u8_gemmconv__avx512(const sc_conv_shape *s, const sc_requant *q, const uint8_t *in,
-                            const void *packed, uint8_t *out, int oy0, int oy1)
+                            const void *packed, uint8_t *out, int oy0, int oy1, int oc0, int oc1)
 {
-    sc_u8_gemmconv_run(s, q, in, packed, out, oy0, oy1, gemm_u8);
+    sc_u8_gemmconv_run(s, q, in, packed, out, oy0, oy1, oc0, oc1, gemm_u8);
 }
 
 void sc_f32_gemmconv__avx512(const sc_conv_shape *s, float act_min, float act_max, const float *in,
-                             const void *packed, float *out, int oy0, int oy1)
+                             const void *packed, float *out, int oy0, int oy1, int oc0, int oc1)
 {
-    sc_f32_gemmconv_run(s, act_min, act_max, in, packed, out, oy0, oy1, gemm_f32);
+    sc_f32_gemmconv_run(s, act_min, act_max, in, packed, out, oy0, oy1, oc0, oc1, gemm_f32);
 }

@@ -47,9 +47,19 @@ SC_X86_INLINE __m256i sc_rq256_apply(__m256i v, const sc_rq256 *r)
 }
 
 #ifdef __AVX512F__
+/* AVX-512: two forms, both bit-exact. With t >= 33 (shift <= -2: every layer of the COCO
+ * model) the rounding constant 2^(t-1) is a multiple of 2^32, so
+ *   (p + 2^(t-1)) >> t == (hi32(p) + 2^(t-33)) >> (t - 32)
+ * (nested floor division): only the high words of the products are needed, the 64-bit adds
+ * and shifts go, and when (t - 32) <= 21 out_zp·2^(t-32) joins the same add (no int32
+ * overflow: |hi32(p)| < 2^30, 2^(t-33) <= 2^20, out_zp·2^(t-32) < 2^29). Else the general
+ * 64-bit form. */
 typedef struct sc_rq512 {
     __m512i mult, round, zp, lo, hi;
     __m128i total;
+    __m512i add32;                    /* fast form: 2^(t-33) (+ out_zp·2^(t-32) when folded) */
+    __m128i shift32;                  /* t - 32 */
+    int fast, zp_folded;
 } sc_rq512;
 
 SC_X86_INLINE void sc_rq512_init(sc_rq512 *r, const sc_requant *q)
@@ -61,15 +71,35 @@ SC_X86_INLINE void sc_rq512_init(sc_rq512 *r, const sc_requant *q)
     r->lo = _mm512_set1_epi32(q->act_min);
     r->hi = _mm512_set1_epi32(q->act_max);
     r->total = _mm_cvtsi32_si128(t);
+    r->fast = t >= 33;
+    r->zp_folded = r->fast && t - 32 <= 21 && q->out_zp >= 0 && q->out_zp <= 255;
+    int32_t add = r->fast ? (int32_t)1 << (t - 33) : 0;
+    if (r->zp_folded) add += q->out_zp * ((int32_t)1 << (t - 32));
+    r->add32 = _mm512_set1_epi32(add);
+    r->shift32 = _mm_cvtsi32_si128(r->fast ? t - 32 : 0);
 }
 
+/* requant + out_zp, not clamped (int32: the caller saturates, e.g. by packing to bytes). */
+SC_X86_INLINE __m512i sc_rq512_apply_raw(__m512i v, const sc_rq512 *r)
+{
+    __m512i x;
+    if (r->fast) {
+        __m512i even = _mm512_srli_epi64(_mm512_mul_epi32(v, r->mult), 32);
+        __m512i odd = _mm512_mul_epi32(_mm512_srli_epi64(v, 32), r->mult);
+        x = _mm512_sra_epi32(_mm512_add_epi32(_mm512_mask_blend_epi32(0xAAAA, even, odd), r->add32), r->shift32);
+        if (!r->zp_folded) x = _mm512_add_epi32(x, r->zp);
+    } else {
+        __m512i even = _mm512_sra_epi64(_mm512_add_epi64(_mm512_mul_epi32(v, r->mult), r->round), r->total);
+        __m512i odd = _mm512_sra_epi64(_mm512_add_epi64(_mm512_mul_epi32(_mm512_srli_epi64(v, 32), r->mult), r->round), r->total);
+        x = _mm512_add_epi32(_mm512_mask_blend_epi32(0xAAAA, even, _mm512_slli_epi64(odd, 32)), r->zp);
+    }
+    return x;
+}
+
+/* requant + out_zp + the activation clamp; the result lanes are in [act_min, act_max]. */
 SC_X86_INLINE __m512i sc_rq512_apply(__m512i v, const sc_rq512 *r)
 {
-    __m512i even = _mm512_sra_epi64(_mm512_add_epi64(_mm512_mul_epi32(v, r->mult), r->round), r->total);
-    __m512i odd = _mm512_sra_epi64(_mm512_add_epi64(_mm512_mul_epi32(_mm512_srli_epi64(v, 32), r->mult), r->round), r->total);
-    __m512i x = _mm512_mask_blend_epi32(0xAAAA, even, _mm512_slli_epi64(odd, 32));
-    x = _mm512_add_epi32(x, r->zp);
-    return _mm512_min_epi32(_mm512_max_epi32(x, r->lo), r->hi);
+    return _mm512_min_epi32(_mm512_max_epi32(sc_rq512_apply_raw(v, r), r->lo), r->hi);
 }
 #endif
 
