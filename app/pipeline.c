@@ -73,7 +73,6 @@
 #define N_RESULTS 8
 #define N_LAT 4096
 #define SYNC_WAIT_NS 100000000LL
-static const int k_sizes[] = { 160, 192, 224, 256, 300 };   /* rho = 0.533 .. 1 */
 
 typedef struct result {
     uint64_t frame_id;
@@ -96,6 +95,7 @@ typedef struct pipeline {
     sc_detector *det;
     sc_labels *labels;
     char model_path[SC_CONFIG_MAX_PATH], labels_path[SC_CONFIG_MAX_PATH], source_name[SC_CONFIG_MAX_PATH];
+    char source_node[SC_CAPTURE_PATH_MAX * 4];   /* a camera node or the demo dir that resolve_source picked */
     const char *model_name;
     atomic_int stop;
     atomic_int want_size;        /* requested network input side (rho changes) */
@@ -370,7 +370,7 @@ static sc_status resolve_source(pipeline *p, sc_capture_cfg *cc)
     cc->no_signal_ns = SC_MIN((int64_t)1000000000, cc->restart_after_ns / 2);
     cc->format = s->pixel_format == SC_CONFIG_PIXFMT_MJPEG ? SC_CAPTURE_FMT_MJPEG
                : s->pixel_format == SC_CONFIG_PIXFMT_YUYV ? SC_CAPTURE_FMT_YUYV : SC_CAPTURE_FMT_AUTO;
-    static char node[SC_CAPTURE_PATH_MAX * 4];
+    char *node = p->source_node;   /* cc->path may point here: it lives as long as p */
     if (s->kind == SC_CONFIG_SOURCE_AUTO || s->kind == SC_CONFIG_SOURCE_CAMERA) {
         if (strcmp(s->device, "auto") != 0 && s->device[0]) {
             cc->kind = SC_CAPTURE_CAMERA;
@@ -379,14 +379,14 @@ static sc_status resolve_source(pipeline *p, sc_capture_cfg *cc)
             char nodes[16][SC_CAPTURE_PATH_MAX];
             int n = sc_capture_list_nodes(nodes, 16);
             if (n > 0) {
-                snprintf(node, sizeof(node), "%s", nodes[0]);
+                snprintf(node, sizeof(p->source_node), "%s", nodes[0]);
                 cc->kind = SC_CAPTURE_CAMERA;
                 cc->path = node;
             } else if (s->kind == SC_CONFIG_SOURCE_CAMERA) {
                 sc_log_error("run: source.kind is camera but no /dev/video* capture device was found");
                 return SC_E_DEVICE;
             } else {
-                if (!sc_find_asset("demo", node, sizeof(node))) {
+                if (!sc_find_asset("demo", node, sizeof(p->source_node))) {
                     sc_log_error("run: no camera found and no demo input at %s (run scripts/run.sh once to install it)", node);
                     return SC_E_IO;
                 }
@@ -472,6 +472,10 @@ static int pending_signal(void)
     return sig > 0 ? sig : 0;
 }
 
+#if SC_HAVE_SDL2
+static const int k_sizes[] = { 160, 192, 224, 256, 300 };   /* rho = 0.533 .. 1 */
+
+/* The next network input size up (dir > 0) or down from cur: the window's +/- keys. */
 static int next_size(int cur, int dir)
 {
     int n = (int)SC_ARRAY_LEN(k_sizes), i = 0;
@@ -479,6 +483,7 @@ static int next_size(int cur, int dir)
     if (dir > 0) return i + 1 < n && k_sizes[i] == cur ? k_sizes[i + 1] : k_sizes[SC_MIN(i, n - 1)];
     return i > 0 ? k_sizes[i - 1] : k_sizes[0];
 }
+#endif
 
 /* ---- run ------------------------------------------------------------------------------- */
 
@@ -564,8 +569,12 @@ int sc_pipeline_run(const sc_config *cfg, const sc_run_opts *opts)
     if (sc_capture_open(&cc, outs, use_window ? 2 : 1, &p->cap) != SC_OK) { rc = SC_EXIT_FAIL; goto out; }
     sc_capture_info ci;
     sc_capture_get_info(p->cap, &ci);
-    sc_log_info("run: %s %dx%d %s, model %s at %dx%d, %s", ci.path, ci.width, ci.height, sc_pixfmt_name(ci.fmt),
-                p->model_name, atomic_load(&p->cur_size), atomic_load(&p->cur_size), use_window ? "window" : "headless");
+    if (ci.width > 0)
+        sc_log_info("run: %s %dx%d %s, model %s at %dx%d, %s", ci.path, ci.width, ci.height, sc_pixfmt_name(ci.fmt),
+                    p->model_name, atomic_load(&p->cur_size), atomic_load(&p->cur_size), use_window ? "window" : "headless");
+    else   /* a camera not plugged in yet: capture waits for it and logs when it streams */
+        sc_log_info("run: %s (waiting for the camera), model %s at %dx%d, %s", ci.path, p->model_name,
+                    atomic_load(&p->cur_size), atomic_load(&p->cur_size), use_window ? "window" : "headless");
     /* MJPEG decoders, their buffers sized for the negotiated frame now (not per frame) */
     if (sc_jpeg_decoder_create(SC_JPEG_AUTO, ci.width, ci.height, &p->jdec) ||
         (use_window && sc_jpeg_decoder_create(SC_JPEG_AUTO, ci.width, ci.height, &p->jdec_show)))
@@ -586,9 +595,11 @@ int sc_pipeline_run(const sc_config *cfg, const sc_run_opts *opts)
     /* main loop */
     int64_t t_start = sc_now_ns(), t_status = t_start, n_res = 0;
     result *latest = NULL;
-    int paused = 0, ended_seen = 0;
+    int ended_seen = 0;
     sc_frame *pending = NULL;
 #if SC_HAVE_SDL2
+    int paused = 0;
+    int64_t pending_t = 0;
     /* the scene last shown, kept to redraw it (pause) after its result slot was recycled */
     sc_det shown_dets[MAX_DETS];
     const char *shown_names[MAX_DETS];
@@ -596,7 +607,6 @@ int sc_pipeline_run(const sc_config *cfg, const sc_run_opts *opts)
     sc_overlay_frame_info shown_info;
     memset(&shown_info, 0, sizeof(shown_info));
 #endif
-    int64_t pending_t = 0;
     double det_fps = 0, cam_fps = 0;
     uint64_t last_frames = 0, last_res = 0;
     rc = SC_EXIT_OK;
