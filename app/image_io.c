@@ -159,8 +159,13 @@ static int bmp_complete(const uint8_t *p, size_t n)
     h = (int32_t)rd_le32(p + 22);
     bpp = (uint32_t)p[28] | (uint32_t)p[29] << 8;
     comp = rd_le32(p + 30);
-    if (comp != 0 && comp != 3 && comp != 6) return 1;   /* stb refuses RLE itself */
+    /* stb refuses RLE (1, 2) itself, but 2.27 reads the field as an int and takes any value
+     * over 2^31 for uncompressed (fuzz_image.c): those are refused here. */
+    if (comp != 0 && comp != 3 && comp != 6) return comp == 1 || comp == 2;
     if (w <= 0 || h == 0 || bpp == 0 || bpp > 32) return 1;
+    /* A palette image needs a palette: with a pixel offset that leaves none (or a negative
+     * count), stb 2.27 colours the pixels from its uninitialised palette array. */
+    if (bpp <= 8 && (off < 14 + (uint64_t)hdr + 4 || (off - 14 - (uint64_t)hdr) / 4 > 256)) return 0;
     if (h < 0) h = -h;
     row = ((uint64_t)w * bpp + 31) / 32 * 4;
     need = (uint64_t)off + row * (uint64_t)h;
@@ -175,15 +180,18 @@ static int pnm_complete(const uint8_t *p, size_t n)
     for (int k = 0; k < 3; k++) {
         for (;;) {                                           /* whitespace and comments */
             if (i >= n) return 0;
-            if (p[i] == '#') {
-                while (i < n && p[i] != '\n') i++;
-            } else if (p[i] == ' ' || p[i] == '\t' || p[i] == '\n' || p[i] == '\r') {
+            if (p[i] == '#') {                                /* to the end of line, as stb */
+                while (i < n && p[i] != '\n' && p[i] != '\r') i++;
+            } else if (p[i] == ' ' || p[i] == '\t' || p[i] == '\n' || p[i] == '\r' || p[i] == '\v' ||
+                       p[i] == '\f') {
                 i++;
             } else {
                 break;
             }
         }
-        if (p[i] < '0' || p[i] > '9') return 1;              /* malformed: stb reports it */
+        /* Malformed: refused here, as stb 2.27 takes a missing number for 0 and then leaves the
+         * pixels it cannot read uninitialised (heap bytes in the picture: fuzz_image.c). */
+        if (p[i] < '0' || p[i] > '9') return 0;
         v[k] = 0;
         while (i < n && p[i] >= '0' && p[i] <= '9') {
             if (v[k] > 1000000) return 1;

@@ -149,7 +149,9 @@ size_t sc_mjpeg_strip_dht(const uint8_t *in, size_t n, uint8_t *out, size_t out_
     memcpy(out, in, 2);
     while (i < info.length) {
         size_t seg_start = i;
-        if (in[i] != 0xFF) { out[o++] = in[i++]; continue; }    /* junk: keep as is */
+        /* Junk between segments is dropped: kept, it could follow SOI directly once a DHT is
+         * gone, and the output would no longer start with FF D8 FF (found by fuzz_mjpeg.c). */
+        if (in[i] != 0xFF) { i++; continue; }
         while (i < info.length && in[i] == 0xFF) i++;
         unsigned m = in[i++];
         if (m == 0xDA || m == 0xD9) {             /* first scan or end: copy the rest */

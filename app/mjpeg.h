@@ -63,7 +63,8 @@ int sc_mjpeg_next(const uint8_t *data, size_t n, size_t *pos, size_t *start,
 
 /* Writes `in` without its Huffman table segments (DHT, FF C4) to `out` (capacity out_cap,
  * at least n bytes suffice): the form in which UVC webcams send MJPEG (AVI1 convention; the
- * decoder must know the standard tables of ITU T.81 Annex K.3). Everything else is copied
+ * decoder must know the standard tables of ITU T.81 Annex K.3). Junk bytes between segments
+ * before the first scan are left out too (decoders skip them); everything else is copied
  * unchanged. Returns the output length, or 0 when `in` is not a complete JPEG (see
  * sc_mjpeg_check) or out_cap is too small. For tests and tools. */
 size_t sc_mjpeg_strip_dht(const uint8_t *in, size_t n, uint8_t *out, size_t out_cap);

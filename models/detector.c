@@ -64,7 +64,12 @@ static sc_status fail(builder *b, sc_status st, int op_index, const char *fmt, .
     return st;
 }
 
-static int is_quant_u8(const sc_tfl_tensor *t) { return t->type == SC_TFL_UINT8 && t->quantized; }
+/* A uint8 tensor with its per-tensor quantisation; its zero point must be a uint8 value too (the
+ * kernels' integer arithmetic relies on it, and TFLite requires it). */
+static int is_quant_u8(const sc_tfl_tensor *t)
+{
+    return t->type == SC_TFL_UINT8 && t->quantized && t->zero_point >= 0 && t->zero_point <= 255;
+}
 
 /* The activation's clamp in the output's quantised domain, intersected with [0, 255]. */
 static void act_range_u8(int act, float scale, int32_t zp, int32_t *lo, int32_t *hi)
@@ -139,6 +144,18 @@ static const sc_tfl_tensor *const_input(builder *b, int op, int k)
     return t->data ? t : NULL;
 }
 
+/* A layer computes in one type, its output's, and its kernel reads the inputs in it too. A
+ * tensor of the other type there (a corrupt or mixed file: a float tensor reshaped into a uint8
+ * one, a quantised output of a float convolution) would be read or written past its end, as
+ * tests/fuzz/fuzz_tflite.c found; such graphs are refused. */
+static sc_status same_dt(builder *b, int op, int id, sc_dtype want)
+{
+    const sc_nn_tensor *t = sc_net_tensor(b->net, id);
+    if (t->dt == want) return SC_OK;
+    return fail(b, SC_E_UNSUPPORTED, op, "tensor '%s' is %s where the layer computes in %s", t->name,
+                t->dt == SC_DT_F32 ? "float32" : "uint8", want == SC_DT_F32 ? "float32" : "uint8");
+}
+
 static int conv_out(int in, int k, int stride, int dil, int padding, int *pad_before)
 {
     int eff = (k - 1) * dil + 1, out;
@@ -186,6 +203,7 @@ static sc_status build_conv(builder *b, int op, int depthwise)
                     it->type, wt->type);
     if (wt->type != SC_TFL_UINT8 && wt->type != SC_TFL_FLOAT32)
         return fail(b, SC_E_UNSUPPORTED, op, "filter type %d (only uint8 and float32)", wt->type);
+    if ((st = same_dt(b, op, x, quant ? SC_DT_U8 : SC_DT_F32))) return st;
 
     sc_nn_layer *l = sc_net_add_layer(b->net);
     if (!l) return fail(b, SC_E_NOMEM, op, "too many layers");
@@ -206,6 +224,7 @@ static sc_status build_conv(builder *b, int op, int depthwise)
     int y = new_tensor(b, o->outputs[0], s->out_h, s->out_w, oc);
     if (y < 0) return fail(b, SC_E_NOMEM, op, "too many tensors");
     l->out = y;
+    if ((st = same_dt(b, op, y, quant ? SC_DT_U8 : SC_DT_F32))) return st;
     size_t n_w = (size_t)oc * kh * kw * (depthwise ? 1 : ic);
     l->macs = (int64_t)s->out_h * s->out_w * (int64_t)n_w;
     l->params = (int64_t)n_w + (bt ? oc : 0);
@@ -216,6 +235,14 @@ static sc_status build_conv(builder *b, int op, int depthwise)
         if (!w || !bias) return fail(b, SC_E_NOMEM, op, "out of memory for weights");
         memcpy(w, wt->data, n_w);
         if (bt) memcpy(bias, bt->data, (size_t)oc * sizeof(int32_t));
+        /* The kernels accumulate in int32: bias + taps × 255 × 255 at most (zero points are
+         * uint8), which must fit, or the sum overflows (found by fuzz_tflite.c with a bias of
+         * INT32_MIN; real models stay far below: 1024 taps give 6.7e7). */
+        int64_t max_bias = 0;
+        for (int i = 0; bt && i < oc; i++) max_bias = SC_MAX(max_bias, bias[i] < 0 ? -(int64_t)bias[i] : (int64_t)bias[i]);
+        if (max_bias + (int64_t)(n_w / (size_t)oc) * 255 * 255 > INT32_MAX)
+            return fail(b, SC_E_UNSUPPORTED, op, "bias %lld with %zu taps could overflow the int32 accumulator",
+                        (long long)max_bias, n_w / (size_t)oc);
         l->w = w;
         l->bias = bias;
         l->q.in_zp = it->zero_point;
@@ -342,6 +369,17 @@ static sc_status build_concat(builder *b, int op)
     int y = new_tensor(b, o->outputs[0], dims[0], dims[1], dims[2]);
     if (y < 0) return fail(b, SC_E_NOMEM, op, "too many tensors");
     l->out = y;
+    const sc_nn_tensor *yt = sc_net_tensor(b->net, y);
+    for (int k = 0; k < o->n_inputs; k++) {
+        sc_status st = same_dt(b, op, l->in[k], yt->dt);
+        if (st) return st;
+        /* uint8 inputs of another scale are requantised in int32 (core/nn/net.c): the ratio
+         * of scales must keep 255 × ratio far inside it (fuzz_tflite.c found 1e22). */
+        const sc_nn_tensor *it = sc_net_tensor(b->net, l->in[k]);
+        if (yt->dt == SC_DT_U8 && !(it->scale / yt->scale <= 1e6f))
+            return fail(b, SC_E_UNSUPPORTED, op, "input %d scale %g over output scale %g is out of range", k,
+                        (double)it->scale, (double)yt->scale);
+    }
     return SC_OK;
 }
 
@@ -362,6 +400,7 @@ static sc_status build_logistic(builder *b, int op)
     int y = new_tensor(b, o->outputs[0], in.h, in.w, in.c);
     if (y < 0) return fail(b, SC_E_NOMEM, op, "too many tensors");
     l->out = y;
+    if ((st = same_dt(b, op, x, sc_net_tensor(b->net, y)->dt))) return st;
     if (sc_net_tensor(b->net, y)->dt == SC_DT_U8) {
         if (!is_quant_u8(it) || !is_quant_u8(ot))
             return fail(b, SC_E_UNSUPPORTED, op, "uint8 logistic needs quantised input and output");
@@ -369,7 +408,8 @@ static sc_status build_logistic(builder *b, int op)
         for (int q = 0; q < 256; q++) {
             float v = it->scale * (float)(q - it->zero_point);
             float s = 1.0f / (1.0f + expf(-v));
-            int32_t r = (int32_t)roundf(s / ot->scale) + ot->zero_point;
+            float f = roundf(s / ot->scale);   /* >= 0; clamped first: a tiny scale gives inf */
+            int32_t r = (f > 1e6f ? 1000000 : (int32_t)f) + ot->zero_point;
             l->lut[q] = (uint8_t)(r < 0 ? 0 : r > 255 ? 255 : r);
         }
     }
@@ -397,6 +437,9 @@ static sc_status build_add(builder *b, int op)
     int y = new_tensor(b, o->outputs[0], a.h, a.w, a.c);
     if (y < 0) return fail(b, SC_E_NOMEM, op, "too many tensors");
     l->out = y;
+    if ((st = same_dt(b, op, x0, sc_net_tensor(b->net, y)->dt)) ||
+        (st = same_dt(b, op, x1, sc_net_tensor(b->net, y)->dt)))
+        return st;
     l->macs = (int64_t)sc_nn_tensor_elems(&a);
     if (sc_net_tensor(b->net, y)->dt == SC_DT_U8) {
         /* TFLite's uint8 ADD: inputs scaled to 2·max(scale) with a left shift of 20. */
@@ -490,16 +533,11 @@ static sc_status setup_anchors(sc_detector *d, builder *b, int file_size)
     return SC_OK;
 }
 
-sc_status sc_detector_create(const sc_detector_cfg *cfg, sc_detector **out, char *err, size_t errlen)
+/* Builds the detector from a parsed model; takes m (destroys it in every case). */
+static sc_status create_from_model(const sc_detector_cfg *cfg, sc_tflite_model *m, sc_detector **out,
+                                   char *err, size_t errlen)
 {
-    *out = NULL;
-    if (errlen) err[0] = 0;
-    char dummy[8];
-    if (!err || !errlen) { err = dummy; errlen = sizeof(dummy); }
-    sc_tflite_model *m = NULL;
-    sc_status st = sc_tflite_load(cfg->model_path, &m, err, errlen);
-    if (st) return st;
-
+    sc_status st = SC_OK;
     sc_detector *d = calloc(1, sizeof(*d));
     builder b;
     memset(&b, 0, sizeof(b));
@@ -646,6 +684,39 @@ done:
     }
     *out = d;
     return SC_OK;
+}
+
+sc_status sc_detector_create(const sc_detector_cfg *cfg, sc_detector **out, char *err, size_t errlen)
+{
+    *out = NULL;
+    if (err && errlen) err[0] = 0;
+    char dummy[8];
+    if (!err || !errlen) { err = dummy; errlen = sizeof(dummy); }
+    sc_tflite_model *m = NULL;
+    sc_status st = sc_tflite_load(cfg->model_path, &m, err, errlen);
+    if (st) return st;
+    return create_from_model(cfg, m, out, err, errlen);
+}
+
+sc_status sc_detector_create_mem(const sc_detector_cfg *cfg, const uint8_t *data, size_t size,
+                                 sc_detector **out, char *err, size_t errlen)
+{
+    *out = NULL;
+    if (err && errlen) err[0] = 0;
+    char dummy[8];
+    if (!err || !errlen) { err = dummy; errlen = sizeof(dummy); }
+    const char *name = cfg->model_path ? cfg->model_path : "(memory)";
+    char msg[512];
+    msg[0] = 0;
+    sc_tflite_model *m = NULL;
+    sc_status st = sc_tflite_parse(data, size, &m, msg, sizeof(msg));
+    if (st) {
+        snprintf(err, errlen, "%s: %s", name, msg[0] ? msg : sc_status_str(st));
+        return st;
+    }
+    sc_detector_cfg c = *cfg;
+    c.model_path = name;
+    return create_from_model(&c, m, out, err, errlen);
 }
 
 void sc_detector_destroy(sc_detector *d)

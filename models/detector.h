@@ -34,6 +34,11 @@ typedef struct sc_detector sc_detector;
  * read), SC_E_FORMAT (corrupt), SC_E_UNSUPPORTED (an operator or layout we do not run),
  * SC_E_INVAL (bad cfg, e.g. an input size too small for the network), SC_E_NOMEM. */
 sc_status sc_detector_create(const sc_detector_cfg *cfg, sc_detector **out, char *err, size_t errlen);
+/* The same from a .tflite file's `size` bytes at `data` (copied; the caller keeps them).
+ * cfg->model_path is only the name used in messages (NULL: "(memory)"). Same results as
+ * sc_detector_create() on a file holding those bytes, except that SC_E_IO cannot happen. */
+sc_status sc_detector_create_mem(const sc_detector_cfg *cfg, const uint8_t *data, size_t size,
+                                 sc_detector **out, char *err, size_t errlen);
 void sc_detector_destroy(sc_detector *d);   /* NULL is a no-op */
 
 /* The network input, input_size × input_size RGB, owned by the detector: write the resized
