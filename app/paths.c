@@ -9,6 +9,7 @@ static int exists(const char *p) { return access(p, R_OK) == 0; }
 
 int sc_find_asset(const char *rel, char *buf, size_t n)
 {
+    if (!buf || n == 0) return 0;
     const char *env = getenv("SSDCAM_ASSETS");
     if (env && *env) {
         snprintf(buf, n, "%s/%s", env, rel);

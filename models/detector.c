@@ -169,7 +169,7 @@ static int conv_out(int in, int k, int stride, int dil, int padding, int *pad_be
 static sc_status build_conv(builder *b, int op, int depthwise)
 {
     const sc_tfl_op *o = &b->m->ops[op];
-    int x;
+    int x = -1;
     sc_status st = act_input(b, op, 0, &x);
     if (st) return st;
     const sc_tfl_tensor *wt = const_input(b, op, 1), *bt = const_input(b, op, 2);
@@ -419,7 +419,7 @@ static sc_status build_logistic(builder *b, int op)
 static sc_status build_add(builder *b, int op)
 {
     const sc_tfl_op *o = &b->m->ops[op];
-    int x0, x1;
+    int x0 = -1, x1 = -1;
     sc_status st = act_input(b, op, 0, &x0);
     if (!st) st = act_input(b, op, 1, &x1);
     if (st) return st;

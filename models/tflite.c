@@ -266,7 +266,7 @@ static sc_status get_table(fb *f, const fb_table *t, int idx, const char *what, 
 /* Element i of a vector of tables. */
 static sc_status vec_table(fb *f, const fb_vec *v, size_t i, const char *what, fb_table *t)
 {
-    size_t tgt;
+    size_t tgt = 0;
     sc_status st = follow(f, v->pos + 4 * i, what, "offset", &tgt);
     if (st) return st;
     return open_table(f, tgt, what, t);
