@@ -39,16 +39,6 @@ typedef enum sc_imgfmt {
 
 static const char *const fmt_names[] = { "unknown", "JPEG", "PNG", "BMP", "GIF", "PPM" };
 
-static void set_err(char *err, size_t errlen, const char *fmt, ...) SC_PRINTF(3, 4);
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-    if (!err || errlen == 0) return;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
-
 static sc_imgfmt sniff(const uint8_t *p, size_t n)
 {
     static const uint8_t png_sig[8] = { 0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n' };
@@ -292,7 +282,7 @@ static sc_status load_jpeg_turbo(const uint8_t *p, size_t len, const char *name,
     sc_jpeg_turbo_result r;
     sc_status st = sc_jpeg_turbo_create(0, 0, &d);
     if (st != SC_OK) {
-        set_err(err, errlen, "%s: cannot set up the JPEG decoder: %s", name, sc_status_str(st));
+        sc_set_err(err, errlen, "%s: cannot set up the JPEG decoder: %s", name, sc_status_str(st));
         return st;
     }
     st = sc_jpeg_turbo_decode(d, p, len, 0, 0, 0, SC_IMAGE_MAX_SIDE, SC_IMAGE_MAX_PIXELS, name, &r,
@@ -302,7 +292,7 @@ static sc_status load_jpeg_turbo(const uint8_t *p, size_t len, const char *name,
         if (st == SC_OK)
             memcpy(out->data, r.img.data, r.img.stride_bytes * (size_t)r.img.height);
         else
-            set_err(err, errlen, "%s: cannot allocate a %dx%d image: %s", name, r.img.width,
+            sc_set_err(err, errlen, "%s: cannot allocate a %dx%d image: %s", name, r.img.width,
                     r.img.height, sc_status_str(st));
     }
     sc_jpeg_turbo_destroy(d);
@@ -342,22 +332,22 @@ sc_status sc_image_load_mem_with(const void *data, size_t len, const char *name,
     memset(out, 0, sizeof(*out));
     if (!name) name = "(memory)";
     if (!p || len == 0) {
-        set_err(err, errlen, "%s: empty image data", name);
+        sc_set_err(err, errlen, "%s: empty image data", name);
         return SC_E_FORMAT;
     }
     if (len > (size_t)INT32_MAX || len > SC_IMAGE_MAX_FILE_BYTES) {
-        set_err(err, errlen, "%s: %zu bytes is too large for an image file", name, len);
+        sc_set_err(err, errlen, "%s: %zu bytes is too large for an image file", name, len);
         return SC_E_RANGE;
     }
     fmt = sniff(p, len);
     if (fmt == SC_IMGFMT_UNKNOWN) {
-        set_err(err, errlen, "%s: not a JPEG, PNG, BMP, GIF or binary PPM/PGM file", name);
+        sc_set_err(err, errlen, "%s: not a JPEG, PNG, BMP, GIF or binary PPM/PGM file", name);
         return SC_E_UNSUPPORTED;
     }
     if (jpeg == SC_JPEG_AUTO) jpeg = sc_jpeg_backend_default();
     if (fmt == SC_IMGFMT_JPEG && jpeg == SC_JPEG_TURBO) {
         if (!jpeg_scan(p, len, &has_dht)) {
-            set_err(err, errlen, "%s: truncated JPEG file (%zu bytes)", name, len);
+            sc_set_err(err, errlen, "%s: truncated JPEG file (%zu bytes)", name, len);
             return SC_E_FORMAT;
         }
         st = load_jpeg_turbo(p, len, name, out, err, errlen);
@@ -366,26 +356,26 @@ sc_status sc_image_load_mem_with(const void *data, size_t len, const char *name,
         has_dht = 1;
     }
     if (fmt == SC_IMGFMT_PNM && !pnm_header_ok(p, len)) {
-        set_err(err, errlen, "%s: corrupt PPM header (a number over 10^8)", name);
+        sc_set_err(err, errlen, "%s: corrupt PPM header (a number over 10^8)", name);
         return SC_E_FORMAT;
     }
     if (fmt == SC_IMGFMT_JPEG && !jpeg_dht_ok(p, len)) {
-        set_err(err, errlen, "%s: corrupt JPEG Huffman table (more than 256 codes or cut short)", name);
+        sc_set_err(err, errlen, "%s: corrupt JPEG Huffman table (more than 256 codes or cut short)", name);
         return SC_E_FORMAT;
     }
     if (!stbi_info_from_memory(p, (int)len, &w, &h, &comp)) {
-        set_err(err, errlen, "%s: corrupt %s header (stb_image: %s)", name, fmt_names[fmt],
+        sc_set_err(err, errlen, "%s: corrupt %s header (stb_image: %s)", name, fmt_names[fmt],
                 stbi_failure_reason() ? stbi_failure_reason() : "unknown");
         return SC_E_FORMAT;
     }
     if (w <= 0 || h <= 0) {
-        set_err(err, errlen, "%s: %s header gives an empty %dx%d image", name, fmt_names[fmt],
+        sc_set_err(err, errlen, "%s: %s header gives an empty %dx%d image", name, fmt_names[fmt],
                 w, h);
         return SC_E_FORMAT;
     }
     if (w > SC_IMAGE_MAX_SIDE || h > SC_IMAGE_MAX_SIDE ||
         (int64_t)w * h > SC_IMAGE_MAX_PIXELS) {
-        set_err(err, errlen, "%s: %dx%d image is too large (limits: %d pixels a side, %d pixels)",
+        sc_set_err(err, errlen, "%s: %dx%d image is too large (limits: %d pixels a side, %d pixels)",
                 name, w, h, SC_IMAGE_MAX_SIDE, SC_IMAGE_MAX_PIXELS);
         return SC_E_RANGE;
     }
@@ -394,13 +384,13 @@ sc_status sc_image_load_mem_with(const void *data, size_t len, const char *name,
         (fmt == SC_IMGFMT_BMP && !bmp_complete(p, len)) ||
         (fmt == SC_IMGFMT_GIF && !gif_complete(p, len)) ||
         (fmt == SC_IMGFMT_PNM && !pnm_complete(p, len))) {
-        set_err(err, errlen, "%s: truncated %s file (%zu bytes)", name, fmt_names[fmt], len);
+        sc_set_err(err, errlen, "%s: truncated %s file (%zu bytes)", name, fmt_names[fmt], len);
         return SC_E_FORMAT;
     }
     if (fmt == SC_IMGFMT_JPEG && !has_dht) {
         /* SOI + the standard tables + everything after SOI. */
         if (len > (size_t)INT32_MAX - sc_jpeg_std_dht_len || !(patched = malloc(len + sc_jpeg_std_dht_len))) {
-            set_err(err, errlen, "%s: out of memory", name);
+            sc_set_err(err, errlen, "%s: out of memory", name);
             return SC_E_NOMEM;
         }
         memcpy(patched, p, 2);
@@ -419,24 +409,24 @@ sc_status sc_image_load_mem_with(const void *data, size_t len, const char *name,
     if (!pix) {
         const char *why = stbi_failure_reason();
         if (why && strcmp(why, "outofmem") == 0) {
-            set_err(err, errlen, "%s: out of memory decoding %dx%d %s", name, w, h,
+            sc_set_err(err, errlen, "%s: out of memory decoding %dx%d %s", name, w, h,
                     fmt_names[fmt]);
             return SC_E_NOMEM;
         }
-        set_err(err, errlen, "%s: corrupt %s data (stb_image: %s)", name, fmt_names[fmt],
+        sc_set_err(err, errlen, "%s: corrupt %s data (stb_image: %s)", name, fmt_names[fmt],
                 why ? why : "unknown");
         return SC_E_FORMAT;
     }
     if (w2 != w || h2 != h) {
         stbi_image_free(pix);
-        set_err(err, errlen, "%s: %s decoded as %dx%d but its header says %dx%d", name,
+        sc_set_err(err, errlen, "%s: %s decoded as %dx%d but its header says %dx%d", name,
                 fmt_names[fmt], w2, h2, w, h);
         return SC_E_FORMAT;
     }
     st = sc_image_init(out, w, h, 3);
     if (st != SC_OK) {
         stbi_image_free(pix);
-        set_err(err, errlen, "%s: cannot allocate a %dx%d image: %s", name, w, h,
+        sc_set_err(err, errlen, "%s: cannot allocate a %dx%d image: %s", name, w, h,
                 sc_status_str(st));
         return st;
     }
@@ -466,17 +456,17 @@ static sc_status read_file(const char *path, size_t max, uint8_t **out, size_t *
     *out_len = 0;
     if (!f) {
         int e = errno;
-        set_err(err, errlen, "%s: cannot open: %s", path, strerror(e));
+        sc_set_err(err, errlen, "%s: cannot open: %s", path, strerror(e));
         return SC_E_IO;
     }
     if (fstat(fileno(f), &sb) == 0) {
         if (S_ISDIR(sb.st_mode)) {
-            set_err(err, errlen, "%s: is a directory", path);
+            sc_set_err(err, errlen, "%s: is a directory", path);
             goto done;
         }
         if (S_ISREG(sb.st_mode)) {
             if ((uint64_t)sb.st_size > max) {
-                set_err(err, errlen, "%s: %lld bytes is too large for an image file", path,
+                sc_set_err(err, errlen, "%s: %lld bytes is too large for an image file", path,
                         (long long)sb.st_size);
                 st = SC_E_RANGE;
                 goto done;
@@ -491,7 +481,7 @@ static sc_status read_file(const char *path, size_t max, uint8_t **out, size_t *
             uint8_t *nb;
             if (buf) {
                 if (cap > max) {
-                    set_err(err, errlen, "%s: more than %zu bytes, too large for an image file",
+                    sc_set_err(err, errlen, "%s: more than %zu bytes, too large for an image file",
                             path, max);
                     st = SC_E_RANGE;
                     goto done;
@@ -500,7 +490,7 @@ static sc_status read_file(const char *path, size_t max, uint8_t **out, size_t *
             }
             nb = realloc(buf, cap);
             if (!nb) {
-                set_err(err, errlen, "%s: out of memory reading the file", path);
+                sc_set_err(err, errlen, "%s: out of memory reading the file", path);
                 st = SC_E_NOMEM;
                 goto done;
             }
@@ -512,14 +502,14 @@ static sc_status read_file(const char *path, size_t max, uint8_t **out, size_t *
         if (got < want) {            /* end of file or an error */
             if (ferror(f)) {
                 int e = errno;
-                set_err(err, errlen, "%s: read error: %s", path, strerror(e));
+                sc_set_err(err, errlen, "%s: read error: %s", path, strerror(e));
                 goto done;
             }
             break;
         }
     }
     if (len > max) {
-        set_err(err, errlen, "%s: more than %zu bytes, too large for an image file", path, max);
+        sc_set_err(err, errlen, "%s: more than %zu bytes, too large for an image file", path, max);
         st = SC_E_RANGE;
         goto done;
     }
@@ -544,7 +534,7 @@ sc_status sc_image_load(const char *path, sc_image *out, char *err, size_t errle
     if (st != SC_OK) return st;
     if (len == 0) {
         free(buf);
-        set_err(err, errlen, "%s: empty file", path);
+        sc_set_err(err, errlen, "%s: empty file", path);
         return SC_E_FORMAT;
     }
     st = sc_image_load_mem(buf, len, path, out, err, errlen);
@@ -557,14 +547,14 @@ sc_status sc_image_save_png(const char *path, const sc_image *img, char *err, si
     SC_ASSERT(path && img);
     if (!img->data || img->width <= 0 || img->height <= 0 || img->channels < 1 ||
         img->channels > 4 || img->stride_bytes > (size_t)INT32_MAX) {
-        set_err(err, errlen, "%s: cannot write an invalid image", path);
+        sc_set_err(err, errlen, "%s: cannot write an invalid image", path);
         return SC_E_INVAL;
     }
     errno = 0;
     if (!stbi_write_png(path, img->width, img->height, img->channels, img->data,
                         (int)img->stride_bytes)) {
         int e = errno;
-        set_err(err, errlen, "%s: cannot write PNG: %s", path,
+        sc_set_err(err, errlen, "%s: cannot write PNG: %s", path,
                 e ? strerror(e) : "stb_image_write failed");
         return SC_E_IO;
     }

@@ -70,16 +70,6 @@ int sc_jpeg_turbo_pick_scale(int w, int h, int min_w, int min_h)
     return 8;
 }
 
-static void set_err(char *err, size_t errlen, const char *fmt, ...) SC_PRINTF(3, 4);
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-    if (!err || errlen == 0) return;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
-
 #if SC_HAVE_LIBJPEG
 
 #define SC_STR2(x) #x
@@ -235,26 +225,26 @@ static sc_status run_decode(sc_jpeg_turbo *d, const uint8_t *data, size_t n, int
     jpeg_mem_src(ci, d->std_tables, (unsigned long)sizeof(d->std_tables));
     if (jpeg_read_header(ci, FALSE) != JPEG_HEADER_TABLES_ONLY) {
         jpeg_abort_decompress(ci);
-        set_err(err, errlen, "%s: cannot load the standard Huffman tables", name);
+        sc_set_err(err, errlen, "%s: cannot load the standard Huffman tables", name);
         return SC_E_FORMAT;
     }
     jpeg_mem_src(ci, data, (unsigned long)n);
     if (jpeg_read_header(ci, TRUE) != JPEG_HEADER_OK) {
         jpeg_abort_decompress(ci);
-        set_err(err, errlen, "%s: JPEG has no image", name);
+        sc_set_err(err, errlen, "%s: JPEG has no image", name);
         return SC_E_FORMAT;
     }
     const int w = (int)ci->image_width, h = (int)ci->image_height;
     if (ci->image_width > (JDIMENSION)max_side || ci->image_height > (JDIMENSION)max_side ||
         (int64_t)w * h > max_pixels) {
         jpeg_abort_decompress(ci);
-        set_err(err, errlen, "%s: JPEG of %ux%u pixels is too large (limits %d a side, %lld in all)",
+        sc_set_err(err, errlen, "%s: JPEG of %ux%u pixels is too large (limits %d a side, %lld in all)",
                 name, ci->image_width, ci->image_height, max_side, (long long)max_pixels);
         return SC_E_RANGE;
     }
     if (ci->jpeg_color_space == JCS_CMYK || ci->jpeg_color_space == JCS_YCCK) {
         jpeg_abort_decompress(ci);
-        set_err(err, errlen, "%s: CMYK/YCCK JPEG (libjpeg-turbo does not convert it to RGB)", name);
+        sc_set_err(err, errlen, "%s: CMYK/YCCK JPEG (libjpeg-turbo does not convert it to RGB)", name);
         return SC_E_UNSUPPORTED;
     }
     const int m = sc_jpeg_turbo_pick_scale(w, h, min_w, min_h);
@@ -268,14 +258,14 @@ static sc_status run_decode(sc_jpeg_turbo *d, const uint8_t *data, size_t n, int
     const size_t row = ow * 3;
     if (ci->output_components != 3 || ow == 0 || oh == 0) {
         jpeg_abort_decompress(ci);
-        set_err(err, errlen, "%s: JPEG cannot be decoded to RGB", name);
+        sc_set_err(err, errlen, "%s: JPEG cannot be decoded to RGB", name);
         return SC_E_UNSUPPORTED;
     }
     if (row * oh > d->cap) {                    /* larger than any before: grow once */
         uint8_t *nb = sc_aligned_alloc(row * oh + SC_OVERREAD);
         if (!nb) {
             jpeg_abort_decompress(ci);
-            set_err(err, errlen, "%s: out of memory for a %zux%zu picture", name, ow, oh);
+            sc_set_err(err, errlen, "%s: out of memory for a %zux%zu picture", name, ow, oh);
             return SC_E_NOMEM;
         }
         sc_aligned_free(d->buf);
@@ -309,7 +299,7 @@ sc_status sc_jpeg_turbo_decode(sc_jpeg_turbo *d, const void *data, size_t n, int
     memset(res, 0, sizeof(*res));
     if (!name) name = "(memory)";
     if (!data || n < 4) {
-        set_err(err, errlen, "%s: too short for a JPEG", name);
+        sc_set_err(err, errlen, "%s: too short for a JPEG", name);
         return SC_E_FORMAT;
     }
     d->jerr.strict = (flags & SC_JPEG_TURBO_STRICT) != 0;
@@ -325,7 +315,7 @@ sc_status sc_jpeg_turbo_decode(sc_jpeg_turbo *d, const void *data, size_t n, int
         return SC_OK;
     }
     if (d->jerr.jumped) {   /* a libjpeg error, or a damage warning in strict mode */
-        set_err(err, errlen, "%s: %s", name, d->jerr.msg);
+        sc_set_err(err, errlen, "%s: %s", name, d->jerr.msg);
         if (!d->jerr.damaged && (d->jerr.code == JERR_BAD_PRECISION || d->jerr.code == JERR_CONVERSION_NOTIMPL))
             st = SC_E_UNSUPPORTED;
     }
@@ -354,7 +344,7 @@ sc_status sc_jpeg_turbo_decode(sc_jpeg_turbo *d, const void *data, size_t n, int
 {
     (void)d; (void)data; (void)n; (void)min_w; (void)min_h; (void)flags; (void)max_side; (void)max_pixels;
     memset(res, 0, sizeof(*res));
-    set_err(err, errlen, "%s: built without libjpeg-turbo", name ? name : "(memory)");
+    sc_set_err(err, errlen, "%s: built without libjpeg-turbo", name ? name : "(memory)");
     return SC_E_UNSUPPORTED;
 }
 

@@ -41,16 +41,6 @@ struct sc_source {
     size_t pos;
 };
 
-static void set_err(char *err, size_t errlen, const char *fmt, ...) SC_PRINTF(3, 4);
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-    if (!err || errlen == 0) return;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
-
 static int has_image_ext(const char *name)
 {
     static const char *const exts[] = { ".jpg", ".jpeg", ".png", ".bmp", ".gif", ".ppm", ".pgm" };
@@ -94,7 +84,7 @@ static sc_status image_size(const char *path, uint8_t *buf, int *w, int *h, char
 {
     ssize_t n = read_head(path, buf, HEADER_PEEK_BYTES);
     if (n < 0) {
-        set_err(err, errlen, "%s: %s", path, strerror(errno));
+        sc_set_err(err, errlen, "%s: %s", path, strerror(errno));
         return SC_E_IO;
     }
     if (n >= 4 && buf[0] == 0xFF && buf[1] == 0xD8 && buf[2] == 0xFF) {
@@ -134,7 +124,7 @@ static sc_status open_dir(sc_source *s, char *err, size_t errlen)
 {
     DIR *d = opendir(s->path);
     if (!d) {
-        set_err(err, errlen, "%s: %s", s->path, strerror(errno));
+        sc_set_err(err, errlen, "%s: %s", s->path, strerror(errno));
         return SC_E_IO;
     }
     size_t cap = 0;
@@ -155,11 +145,11 @@ static sc_status open_dir(sc_source *s, char *err, size_t errlen)
     }
     closedir(d);
     if (st != SC_OK) {
-        set_err(err, errlen, "%s: %s while listing", s->path, sc_status_str(st));
+        sc_set_err(err, errlen, "%s: %s while listing", s->path, sc_status_str(st));
         return st;
     }
     if (s->count == 0) {
-        set_err(err, errlen, "%s: no image files (.jpg .jpeg .png .bmp .gif .ppm .pgm)", s->path);
+        sc_set_err(err, errlen, "%s: no image files (.jpg .jpeg .png .bmp .gif .ppm .pgm)", s->path);
         return SC_E_FORMAT;
     }
     qsort(s->names, (size_t)s->count, sizeof(*s->names), cmp_names);
@@ -187,7 +177,7 @@ static sc_status open_dir(sc_source *s, char *err, size_t errlen)
     free(full);
     free(buf);
     if (!usable) {
-        set_err(err, errlen, "%s: none of the %d image files can be read", s->path, s->count);
+        sc_set_err(err, errlen, "%s: none of the %d image files can be read", s->path, s->count);
         return SC_E_FORMAT;
     }
     return SC_OK;
@@ -198,20 +188,20 @@ static sc_status open_mjpeg(sc_source *s, char *err, size_t errlen)
     int fd = open(s->path, O_RDONLY);
     struct stat stt;
     if (fd < 0 || fstat(fd, &stt) != 0) {
-        set_err(err, errlen, "%s: %s", s->path, strerror(errno));
+        sc_set_err(err, errlen, "%s: %s", s->path, strerror(errno));
         if (fd >= 0) close(fd);
         return SC_E_IO;
     }
     if (!S_ISREG(stt.st_mode) || stt.st_size <= 0) {
         close(fd);
-        set_err(err, errlen, "%s: not a non-empty regular file", s->path);
+        sc_set_err(err, errlen, "%s: not a non-empty regular file", s->path);
         return SC_E_FORMAT;
     }
     void *m = mmap(NULL, (size_t)stt.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
     int e = errno;
     close(fd);
     if (m == MAP_FAILED) {
-        set_err(err, errlen, "%s: mmap: %s", s->path, strerror(e));
+        sc_set_err(err, errlen, "%s: mmap: %s", s->path, strerror(e));
         return SC_E_IO;
     }
     s->map = m;
@@ -226,7 +216,7 @@ static sc_status open_mjpeg(sc_source *s, char *err, size_t errlen)
         if (info.length > s->max_bytes) s->max_bytes = info.length;
     }
     if (s->count == 0) {
-        set_err(err, errlen, "%s: no complete JPEG image in %zu bytes", s->path, s->map_len);
+        sc_set_err(err, errlen, "%s: no complete JPEG image in %zu bytes", s->path, s->map_len);
         return SC_E_FORMAT;
     }
     return SC_OK;
@@ -238,13 +228,13 @@ sc_status sc_source_open(sc_source_kind kind, const char *path, sc_source **out,
     sc_status st;
     *out = NULL;
     if (!path || !*path) {
-        set_err(err, errlen, "source: no path given");
+        sc_set_err(err, errlen, "source: no path given");
         return SC_E_INVAL;
     }
     sc_source *s = calloc(1, sizeof(*s));
     if (!s || !(s->path = strdup(path))) {
         free(s);
-        set_err(err, errlen, "%s: out of memory", path);
+        sc_set_err(err, errlen, "%s: out of memory", path);
         return SC_E_NOMEM;
     }
     s->kind = kind;
@@ -260,10 +250,10 @@ sc_status sc_source_open(sc_source_kind kind, const char *path, sc_source **out,
         break;
     case SC_SOURCE_DIR: st = open_dir(s, err, errlen); break;
     case SC_SOURCE_MJPEG: st = open_mjpeg(s, err, errlen); break;
-    default: set_err(err, errlen, "source: unknown kind %d", (int)kind); st = SC_E_INVAL; break;
+    default: sc_set_err(err, errlen, "source: unknown kind %d", (int)kind); st = SC_E_INVAL; break;
     }
     if (st != SC_OK) {
-        if (st == SC_E_NOMEM) set_err(err, errlen, "%s: out of memory", path);
+        if (st == SC_E_NOMEM) sc_set_err(err, errlen, "%s: out of memory", path);
         sc_source_close(s);
         return st;
     }
@@ -325,7 +315,7 @@ static sc_status next_dir(sc_source *s, sc_frame *f, char *err, size_t errlen)
     int i = s->next_index++;
     char full[4096];
     if (snprintf(full, sizeof(full), "%s/%s", s->path, s->names[i]) >= (int)sizeof(full)) {
-        set_err(err, errlen, "%s/%s: path too long", s->path, s->names[i]);
+        sc_set_err(err, errlen, "%s/%s: path too long", s->path, s->names[i]);
         s->corrupt++;
         return SC_E_IO;
     }
@@ -340,7 +330,7 @@ static sc_status next_dir(sc_source *s, sc_frame *f, char *err, size_t errlen)
     size_t bytes;
     if (rgb_bytes(img.width, img.height, &bytes) != SC_OK || bytes > f->capacity) {
         /* The file changed since open and grew: skip it rather than resize the pool. */
-        set_err(err, errlen, "%s: %dx%d is larger than when the directory was opened", full,
+        sc_set_err(err, errlen, "%s: %dx%d is larger than when the directory was opened", full,
                 img.width, img.height);
         if (!s->warned[i]) sc_log_warn("source: %s (skipped)", err ? err : full);
         s->warned[i] = 1;
@@ -362,13 +352,13 @@ static sc_status next_mjpeg(sc_source *s, sc_frame *f, char *err, size_t errlen)
     if (v != SC_MJPEG_OK) {
         if (v == SC_MJPEG_TRUNCATED) s->truncated++;
         else s->corrupt++;
-        set_err(err, errlen, "%s: %s JPEG at byte %zu (skipped)", s->path,
+        sc_set_err(err, errlen, "%s: %s JPEG at byte %zu (skipped)", s->path,
                 sc_mjpeg_verdict_str((sc_mjpeg_verdict)v), start);
         return SC_E_FORMAT;
     }
     if (info.length > f->capacity) {          /* only if the file changed since open */
         s->corrupt++;
-        set_err(err, errlen, "%s: JPEG at byte %zu is larger than at open (skipped)", s->path, start);
+        sc_set_err(err, errlen, "%s: JPEG at byte %zu is larger than at open (skipped)", s->path, start);
         return SC_E_FORMAT;
     }
     memcpy(f->data, s->map + start, info.length);

@@ -55,3 +55,12 @@ void sc_log_errno(int err, const char *fmt, ...)
     vlog(SC_LOG_ERROR, err, fmt, ap);
     va_end(ap);
 }
+
+void sc_set_err(char *err, size_t errlen, const char *fmt, ...)
+{
+    va_list ap;
+    if (!err || errlen == 0) return;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+}

@@ -42,6 +42,33 @@ static inline int sc_test_finish(void)
     return sc_test_failed ? 1 : 0;
 }
 
+/* The whole file at path, malloc'd with a NUL after its *len bytes (free it); NULL (and
+ * *len = 0) when it cannot be opened or memory runs out. Reads until EOF, so a file that is
+ * still growing (a log being written) or a pipe works too. */
+static inline unsigned char *sc_test_read_file(const char *path, size_t *len)
+{
+    *len = 0;
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    size_t cap = 4096, n = 0;
+    unsigned char *b = malloc(cap + 1);
+    while (b) {
+        if (n == cap) {
+            unsigned char *nb = realloc(b, (cap *= 2) + 1);
+            if (!nb) { free(b); b = NULL; break; }
+            b = nb;
+        }
+        size_t r = fread(b + n, 1, cap - n, f);
+        if (r == 0) break;
+        n += r;
+    }
+    fclose(f);
+    if (!b) return NULL;
+    b[n] = 0;
+    *len = n;
+    return b;
+}
+
 /* Directory of ../shared (set by meson as SC_SHARED_DIR env var), with a fallback. */
 static inline const char *sc_test_shared_dir(void)
 {

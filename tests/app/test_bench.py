@@ -13,20 +13,12 @@ import os
 import re
 import subprocess
 import sys
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
+from sctest import check, finish  # noqa: E402
 
-passed = failed = 0
 
 # mult-adds of each benchmark (../shared/bench/gen_models.py; the COCO model from its file)
 MACS = {"ssd_mnv1_300": 1148479168, "mnv1_a1_224": 568740352}
-
-
-def check(cond, what):
-    global passed, failed
-    if cond:
-        passed += 1
-    else:
-        failed += 1
-        print("FAIL:", what, file=sys.stderr)
 
 
 def run(*args, timeout=600):
@@ -137,5 +129,4 @@ if __name__ == "__main__":
     SSDCAM = sys.argv[1]
     os.environ.setdefault("SC_SHARED_DIR", os.path.join(os.path.dirname(__file__), "..", "..", "..", "shared"))
     main()
-    print(f"{passed} passed, {failed} failed")
-    sys.exit(1 if failed else 0)
+    finish()

@@ -16,6 +16,8 @@
 - SIGTERM and SIGINT at several moments of start-up and mid-stream: exit 0 with a summary.
 usage: test_faults.py SSDCAM.  Prints 'N passed, N failed'."""
 import json, os, random, re, shutil, signal, struct, subprocess, sys, tempfile, time
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
+from sctest import check, finish  # noqa: E402
 
 ssdcam = os.path.abspath(sys.argv[1])
 shared = os.environ.get('SC_SHARED_DIR', '../shared')
@@ -24,17 +26,6 @@ model = os.path.join(shared, 'models', 'ssd_mobilenet_v1_coco_quant', 'detect.tf
 if not os.path.exists(model):
     model = os.path.join(src, 'assets', 'models', 'ssd_mobilenet_v1_coco_quant', 'detect.tflite')
 demo = os.path.join(src, 'assets', 'demo')
-passed = failed = 0
-
-
-def check(cond, what):
-    global passed, failed
-    if cond:
-        passed += 1
-    else:
-        failed += 1
-        print('FAIL', what)
-    return cond
 
 
 def summary(err):
@@ -385,5 +376,4 @@ try:
 finally:
     shutil.rmtree(tmp, ignore_errors=True)
 
-print('%d passed, %d failed' % (passed, failed))
-sys.exit(1 if failed else 0)
+finish()

@@ -8,17 +8,9 @@ Prints "N passed, N failed" like tests/harness.h; exit status 1 when anything fa
 import re
 import subprocess
 import sys
-
-passed = failed = 0
-
-
-def check(cond, what):
-    global passed, failed
-    if cond:
-        passed += 1
-    else:
-        failed += 1
-        print("FAIL:", what, file=sys.stderr)
+import os
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
+from sctest import check, finish  # noqa: E402
 
 
 def near(a, b, tol, what):
@@ -202,5 +194,4 @@ if __name__ == "__main__":
     SSDCAM = sys.argv[1]
     for t in (test_default, test_alpha, test_size, test_full_conv, test_paper, test_usage):
         t()
-    print(f"{passed} passed, {failed} failed")
-    sys.exit(1 if failed else 0)
+    finish()

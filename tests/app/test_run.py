@@ -10,21 +10,13 @@
   and throttling from a fake sysfs tree and vcgencmd (and nothing, silently, without them).
 usage: test_run.py SSDCAM.  Prints 'N passed, N failed'."""
 import json, os, shutil, signal, subprocess, sys, tempfile, time
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
+from sctest import check, finish  # noqa: E402
 
 ssdcam = sys.argv[1]
 shared = os.environ.get('SC_SHARED_DIR', '../shared')
 model = os.path.join(shared, 'models', 'ssd_mobilenet_v1_coco_quant', 'detect.tflite')
 images = os.path.join(shared, 'testdata', 'images')
-passed = failed = 0
-
-
-def check(cond, what):
-    global passed, failed
-    if cond:
-        passed += 1
-    else:
-        failed += 1
-        print('FAIL', what)
 
 
 base = ['run', '--headless', '--quiet', '--set', 'model.path=' + model]
@@ -175,5 +167,4 @@ try:
 finally:
     shutil.rmtree(tmp, ignore_errors=True)
 
-print('%d passed, %d failed' % (passed, failed))
-sys.exit(1 if failed else 0)
+finish()

@@ -13,6 +13,8 @@ screen (Xvfb -fbdir: the screen as an XWD file, independent of SDL's read-back):
 Screenshots (PNG) go to $SC_BUILD_DIR/app-window/. Exit 77 (skipped) without Xvfb, xdotool or SDL2.
 usage: test_window.py SSDCAM.  Prints 'N passed, N failed'."""
 import json, os, shutil, struct, subprocess, sys, tempfile, time, zlib
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
+from sctest import check, finish  # noqa: E402
 
 ssdcam = os.path.abspath(sys.argv[1])
 shared = os.environ.get('SC_SHARED_DIR', '../shared')
@@ -20,17 +22,6 @@ model = os.path.abspath(os.path.join(shared, 'models', 'ssd_mobilenet_v1_coco_qu
 photo = os.path.abspath(os.path.join(shared, 'testdata', 'images', 'darknet_dog.jpg'))   # 768x576, 4 classes
 WIN_W, WIN_H = 900, 600          # the photo is pillarboxed: 800x600 at x = 50
 THRESHOLD = '0.5'
-passed = failed = 0
-
-
-def check(cond, what):
-    global passed, failed
-    if cond:
-        passed += 1
-    else:
-        failed += 1
-        print('FAIL', what, flush=True)
-    return cond
 
 
 for tool in ('Xvfb', 'xdotool'):
@@ -447,5 +438,4 @@ finally:
                 p.kill()
     shutil.rmtree(tmp, ignore_errors=True)
 
-print('%d passed, %d failed' % (passed, failed))
-sys.exit(1 if failed else 0)
+finish()

@@ -7,22 +7,9 @@
 - --draw writes a PNG of the source size;
 - info MODEL reports the detector's 728 M mult-adds and 4.10 M parameters.
 usage: test_detect_cli.py SSDCAM.  Prints 'N passed, N failed'."""
-import atexit, json, os, random, shlex, shutil, signal, struct, subprocess, sys, tempfile
-
-
-def exe_wrapped(exe):
-    """exe itself; in a cross build (meson sets MESON_EXE_WRAPPER to the cross file's exe_wrapper,
-    e.g. qemu-aarch64) a shim script that runs exe through the wrapper, so every call works as is."""
-    w = os.environ.get('MESON_EXE_WRAPPER')
-    if not w:
-        return exe
-    d = tempfile.mkdtemp(prefix='sc-exe-wrapper-')
-    atexit.register(shutil.rmtree, d, True)
-    shim = os.path.join(d, os.path.basename(exe))
-    with open(shim, 'w') as f:
-        f.write('#!/bin/sh\nexec %s %s "$@"\n' % (w, shlex.quote(os.path.abspath(exe))))
-    os.chmod(shim, 0o755)
-    return shim
+import json, os, random, struct, subprocess, sys, tempfile
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
+from sctest import check, exe_wrapped, finish  # noqa: E402
 
 
 ssdcam = exe_wrapped(sys.argv[1])
@@ -31,16 +18,6 @@ model = os.path.join(shared, 'models', 'ssd_mobilenet_v1_coco_quant', 'detect.tf
 labels = os.path.join(os.path.dirname(model), 'labelmap.txt')
 images = os.path.join(shared, 'testdata', 'images')
 ref = json.load(open(os.path.join(shared, 'testdata', 'reference', 'ssd_mobilenet_v1_coco_quant.json')))['images']
-passed = failed = 0
-
-
-def check(cond, what):
-    global passed, failed
-    if cond:
-        passed += 1
-    else:
-        failed += 1
-        print('FAIL', what)
 
 
 def run(*args, timeout=300):
@@ -163,5 +140,4 @@ with tempfile.TemporaryDirectory() as tmp:
     check(head[:8] == b'\x89PNG\r\n\x1a\n' and struct.unpack('>II', head[16:24]) == (768, 576),
           '--draw PNG has the source size 768x576')
 
-print('%d passed, %d failed' % (passed, failed))
-sys.exit(1 if failed else 0)
+finish()

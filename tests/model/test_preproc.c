@@ -37,22 +37,6 @@
 
 static char tmpdir[256];
 
-static uint8_t *read_all(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    uint8_t *buf = NULL;
-    long n;
-    *len = 0;
-    if (!f) return NULL;
-    if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 && fseek(f, 0, SEEK_SET) == 0) {
-        buf = malloc((size_t)n + 1);
-        if (buf && fread(buf, 1, (size_t)n, f) == (size_t)n) *len = (size_t)n;
-        else { free(buf); buf = NULL; }
-    }
-    fclose(f);
-    return buf;
-}
-
 static int write_all(const char *path, const void *data, size_t len)
 {
     FILE *f = fopen(path, "wb");
@@ -66,7 +50,7 @@ static int write_all(const char *path, const void *data, size_t len)
 static int read_pnm(const char *path, sc_image *img)
 {
     size_t len, pos = 2;
-    uint8_t *buf = read_all(path, &len);
+    uint8_t *buf = (uint8_t *)sc_test_read_file(path, &len);
     long v[3];
     int ch;
     memset(img, 0, sizeof(*img));
@@ -185,7 +169,7 @@ static void test_photos(const char *td)
                    "%s: libjpeg-turbo decode + resize must equal Pillow's bytes (max diff %d)", names[i], maxd);
             /* stb_image, the fallback, on the same file: within its tolerance */
             size_t flen;
-            uint8_t *file = read_all(path, &flen);
+            uint8_t *file = (uint8_t *)sc_test_read_file(path, &flen);
             sc_image simg, sout;
             CHECK(file && sc_image_load_mem_with(file, flen, names[i], SC_JPEG_STB, &simg, err, sizeof(err)) == SC_OK);
             free(file);
@@ -380,9 +364,9 @@ static void test_errors(const char *td)
     CHECK_EQ_INT(sc_image_load_mem("x", 1, NULL, &img, NULL, 0), SC_E_UNSUPPORTED);
 
     snprintf(src, sizeof(src), "%s/images/darknet_dog.jpg", td);
-    jpg = read_all(src, &jlen);
+    jpg = (uint8_t *)sc_test_read_file(src, &jlen);
     snprintf(src, sizeof(src), "%s/images/coral_grace_hopper.bmp", td);
-    bmp = read_all(src, &blen);
+    bmp = (uint8_t *)sc_test_read_file(src, &blen);
     CHECK(jpg && bmp);
     if (jpg && bmp) {
         truncations("jpeg", jpg, jlen, "jpg", 0);
@@ -400,7 +384,7 @@ static void test_errors(const char *td)
               memcmp(back.data, pic.data, (size_t)512 * 600 * 3) == 0);
         sc_image_fini(&back);
         size_t plen;
-        uint8_t *png = read_all(path, &plen);
+        uint8_t *png = (uint8_t *)sc_test_read_file(path, &plen);
         if (png) truncations("png", png, plen, "png", 12);   /* IEND */
         free(png);
         make_path(path, sizeof(path), "round.ppm");
@@ -408,7 +392,7 @@ static void test_errors(const char *td)
         CHECKF(sc_image_load(path, &back, err, sizeof(err)) == SC_OK, "%s", err);
         CHECK(back.data && memcmp(back.data, pic.data, (size_t)512 * 600 * 3) == 0);
         sc_image_fini(&back);
-        uint8_t *ppm = read_all(path, &plen);
+        uint8_t *ppm = (uint8_t *)sc_test_read_file(path, &plen);
         if (ppm) truncations("ppm", ppm, plen, "ppm", 0);
         free(ppm);
         make_path(path, sizeof(path), "no_such_dir/out.png");

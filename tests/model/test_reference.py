@@ -14,22 +14,9 @@
    (recall >= 0.9 against the uint8 reference: float arithmetic is not the model's arithmetic).
 usage: test_reference.py SSDCAM [--mode net|photos|float]
 Prints 'N passed, N failed'."""
-import atexit, json, os, shlex, shutil, subprocess, sys, tempfile
-
-
-def exe_wrapped(exe):
-    """exe itself; in a cross build (meson sets MESON_EXE_WRAPPER to the cross file's exe_wrapper,
-    e.g. qemu-aarch64) a shim script that runs exe through the wrapper, so every call works as is."""
-    w = os.environ.get('MESON_EXE_WRAPPER')
-    if not w:
-        return exe
-    d = tempfile.mkdtemp(prefix='sc-exe-wrapper-')
-    atexit.register(shutil.rmtree, d, True)
-    shim = os.path.join(d, os.path.basename(exe))
-    with open(shim, 'w') as f:
-        f.write('#!/bin/sh\nexec %s %s "$@"\n' % (w, shlex.quote(os.path.abspath(exe))))
-    os.chmod(shim, 0o755)
-    return shim
+import json, os, subprocess, sys, tempfile
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
+from sctest import check, exe_wrapped, finish  # noqa: E402
 
 
 ssdcam = exe_wrapped(sys.argv[1])
@@ -40,16 +27,6 @@ ref_path = os.path.join(td, 'reference', 'ssd_mobilenet_v1_coco_quant.json')
 model = os.path.join(shared, 'models', 'ssd_mobilenet_v1_coco_quant', 'detect.tflite')
 ref = json.load(open(ref_path))['images']
 stem_to_name = {os.path.splitext(n)[0]: n for n in ref}
-passed = failed = 0
-
-
-def check(cond, what):
-    global passed, failed
-    if cond:
-        passed += 1
-    else:
-        failed += 1
-        print('FAIL', what)
 
 
 def detect(files, extra=()):
@@ -113,5 +90,4 @@ if 'float' in modes:
     check(s['recall'] >= 0.9, 'float path recall %.4f >= 0.9' % s['recall'])
     check(s['extra'] <= 3, 'float path: at most 3 extras (got %d)' % s['extra'])
 
-print('%d passed, %d failed' % (passed, failed))
-sys.exit(1 if failed else 0)
+finish()

@@ -28,25 +28,6 @@ static const char *tmp_path(const char *name)
     return p[k];
 }
 
-static char *read_all(const char *path, size_t *len)
-{
-    *len = 0;
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    size_t cap = 4096, n = 0;
-    char *b = malloc(cap + 1);
-    for (;;) {
-        if (n == cap) b = realloc(b, (cap *= 2) + 1);
-        size_t r = fread(b + n, 1, cap - n, f);
-        if (r == 0) break;
-        n += r;
-    }
-    fclose(f);
-    b[n] = '\0';
-    *len = n;
-    return b;
-}
-
 static void write_raw(const char *path, const char *data)
 {
     FILE *f = fopen(path, "wb");
@@ -94,7 +75,7 @@ static char *capture_end(void)
         g_saved_err = -1;
     }
     size_t n;
-    char *s = read_all(tmp_path("stderr.txt"), &n);
+    char *s = (char *)sc_test_read_file(tmp_path("stderr.txt"), &n);
     return s ? s : calloc(1, 1);
 }
 
@@ -238,7 +219,7 @@ static int json_line_ok(const char *s, size_t n)
 static long check_jsonl(const char *path, size_t skip_bytes)
 {
     size_t n;
-    char *s = read_all(path, &n);
+    char *s = (char *)sc_test_read_file(path, &n);
     if (!s) { fprintf(stderr, "check_jsonl: cannot read %s\n", path); return -1; }
     long lines = 0;
     if (n && s[n - 1] != '\n') { fprintf(stderr, "check_jsonl: %s: no final newline\n", path); free(s); return -1; }
@@ -262,7 +243,7 @@ static long check_jsonl(const char *path, size_t skip_bytes)
 static int frames_of(const char *path, long *ids, int cap)
 {
     size_t n;
-    char *s = read_all(path, &n);
+    char *s = (char *)sc_test_read_file(path, &n);
     if (!s) return -1;
     int k = 0;
     for (char *p = s; (p = strstr(p, "\"frame\":")) != NULL; p += 8)
@@ -431,7 +412,7 @@ static void test_json_exact(void)
         "\"network_ms\":29.900,\"post_ms\":0.050,\"screen_ms\":36.000,"
         "\"detections\":[{\"label\":\"class 7\",\"class_id\":7,\"score\":0.5000,\"box\":[320,240,320,240]}]}\n";
     size_t n;
-    char *got = read_all(path, &n);
+    char *got = (char *)sc_test_read_file(path, &n);
     CHECKF(got && strcmp(got, want) == 0, "got:\n%s\nwant:\n%s", got ? got : "(none)", want);
     free(got);
     CHECK_EQ_INT(check_jsonl(path, 0), 4);
@@ -460,7 +441,7 @@ static void test_csv_stages(void)
     CHECK_EQ_INT(sc_detlog_write(log, &r), SC_OK);
     sc_detlog_close(log);
     size_t n;
-    char *got = read_all(path, &n);
+    char *got = (char *)sc_test_read_file(path, &n);
     const char *row = got ? strchr(got, '\n') : NULL;
     const char *want = "\n2024-02-29T17:30:00.123+05:30,123456,3,/dev/video0,detect.tflite,300,640,480,12.500,"
                        "2.000,1.500,40.001,,3.250,60.000,48.3,,person,0,0.9000,0,0,320,240\n";
@@ -526,7 +507,7 @@ static void test_json_escaping(void)
     sc_detlog_close(log);
 
     size_t len;
-    char *got = read_all(path, &len);
+    char *got = (char *)sc_test_read_file(path, &len);
     CHECK(got != NULL);
     if (!got) return;
     CHECK(strstr(got, "\"source\":\"cam \\\"front\\\"\\\\\\u0002\"") != NULL);
@@ -609,7 +590,7 @@ static void test_csv(void)
              "2024-02-29T17:30:00.123+05:30,123456,8,/dev/video0,detect.tflite,300,640,480,,,,,,,,,,,,,,,,\n",
              pre, pre, pre, pre);
     size_t n;
-    char *got = read_all(path, &n);
+    char *got = (char *)sc_test_read_file(path, &n);
     CHECKF(got && strcmp(got, want) == 0, "got:\n%s\nwant:\n%s", got ? got : "(none)", want);
     free(got);
 
@@ -623,7 +604,7 @@ static void test_csv(void)
     sc_detlog_record rb = make_rec(10, &bad, 1);
     CHECK_EQ_INT(sc_detlog_write(log, &rb), SC_OK);
     sc_detlog_close(log);
-    got = read_all(path, &n);
+    got = (char *)sc_test_read_file(path, &n);
     CHECK(got && strncmp(got, want, strlen(want)) == 0);
     CHECK(got && strstr(got + strlen(want), "time,") == NULL);
     CHECK(got && strstr(got + strlen(want), ",9,\"cam, \"\"left\"\"\",") != NULL);
@@ -672,7 +653,7 @@ static void test_every_frame_and_truncation(void)
     CHECK_EQ_INT(st.lines_truncated, 1);
     sc_detlog_close(log);
     size_t n;
-    char *got = read_all(path, &n);
+    char *got = (char *)sc_test_read_file(path, &n);
     CHECK(got && strstr(got, "\"frame\":1,") && strstr(got, "\"detections\":[]}\n"));
     char *l2 = got ? strstr(got, "\"frame\":2,") : NULL;
     char *l3 = got ? strstr(got, "\"frame\":3,") : NULL;
@@ -701,7 +682,7 @@ static void test_every_frame_and_truncation(void)
     sc_detlog_get_stats(log, &st);
     CHECK_EQ_INT(st.lines_truncated, 1);
     sc_detlog_close(log);
-    got = read_all(cpath, &n);
+    got = (char *)sc_test_read_file(cpath, &n);
     int rows = 0;
     for (size_t i = 0; got && i < n; i++) rows += got[i] == '\n';
     CHECK_EQ_INT(rows, 3);   /* header + 2 */
@@ -831,7 +812,7 @@ static void test_rotation(void)
     const char *files[3] = { path, tmp_path("rot4/r.csv.1"), tmp_path("rot4/r.csv.2") };
     for (int i = 0; i < 3; i++) {
         size_t n;
-        char *s = read_all(files[i], &n);
+        char *s = (char *)sc_test_read_file(files[i], &n);
         CHECKF(s && strncmp(s, "time,mono_ms,", 13) == 0, "%s starts with the header", files[i]);
         CHECKF(s && strstr(s + 1, "time,mono_ms,") == NULL, "%s has one header", files[i]);
         CHECKF(n <= 600, "%s: %zu bytes", files[i], n);
@@ -853,7 +834,7 @@ static void test_append_existing(void)
     }
     sc_detlog_close(log);
     size_t n;
-    char *got = read_all(path, &n);
+    char *got = (char *)sc_test_read_file(path, &n);
     CHECK(got && strncmp(got, old, strlen(old)) == 0);
     CHECK_EQ_INT(check_jsonl(path, strlen(old)), 2);
     free(got);
@@ -871,7 +852,7 @@ static void test_append_existing(void)
     sc_detlog_record r = make_rec(5, one_det, 1);
     CHECK_EQ_INT(sc_detlog_write(log, &r), SC_OK);
     sc_detlog_close(log);
-    got = read_all(path, &n);
+    got = (char *)sc_test_read_file(path, &n);
     CHECK(got && strncmp(got, "{\"old\":1}\n{\"cut\":\n{\"time\":", 26) == 0);
     CHECK_EQ_INT(check_jsonl(path, 18), 1);
     free(got);

@@ -30,19 +30,6 @@ typedef struct photo {
 static photo photos[MAX_PHOTOS];
 static int n_photos;
 
-static uint8_t *read_all(const char *path, size_t *n)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    fseek(f, 0, SEEK_END);
-    long len = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    uint8_t *p = malloc((size_t)len + 1);
-    *n = p ? fread(p, 1, (size_t)len, f) : 0;
-    fclose(f);
-    return p;
-}
-
 static int cmp_str(const void *a, const void *b) { return strcmp((const char *)a, (const char *)b); }
 
 static void load_photos(void)
@@ -64,7 +51,7 @@ static void load_photos(void)
         sc_mjpeg_info info;
         snprintf(p->name, sizeof(p->name), "%.63s", names[i]);
         snprintf(path, sizeof(path), "%.511s/%.63s", dir, names[i]);
-        if (!(p->data = read_all(path, &p->n))) continue;
+        if (!(p->data = (uint8_t *)sc_test_read_file(path, &p->n))) continue;
         if (sc_mjpeg_check(p->data, p->n, 0, 0, 4, &info) != SC_MJPEG_OK) continue;
         p->w = info.width;
         p->h = info.height;

@@ -37,19 +37,6 @@ typedef struct photo {
 static photo photos[MAX_PHOTOS];
 static int n_photos;
 
-static uint8_t *read_all(const char *path, size_t *n)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    fseek(f, 0, SEEK_END);
-    long len = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    uint8_t *p = malloc((size_t)len + 1);
-    *n = fread(p, 1, (size_t)len, f);
-    fclose(f);
-    return p;
-}
-
 static int write_all(const char *path, const void *p, size_t n)
 {
     FILE *f = fopen(path, "wb");
@@ -118,7 +105,7 @@ static void load_photos(void)
         photo *p = &photos[n_photos];
         snprintf(p->name, sizeof(p->name), "%.63s", names[i]);
         snprintf(path, sizeof(path), "%.511s/%.63s", dir, names[i]);
-        if (!(p->data = read_all(path, &p->n))) continue;
+        if (!(p->data = (uint8_t *)sc_test_read_file(path, &p->n))) continue;
         p->stripped = malloc(p->n);
         p->sn = sc_mjpeg_strip_dht(p->data, p->n, p->stripped, p->n);
         p->standard = tables_are_standard(p->data, p->n);
