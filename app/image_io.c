@@ -10,7 +10,7 @@
  * segments up to the end-of-image marker, GIF blocks up to the end of the first frame, PNG
  * chunk lengths). PNG already fails in stb when truncated (except in the CRC of the final IEND
  * chunk, which holds no image data), but only after allocating what the lengths announce.
- * Two stb_image 2.27 bugs found by fuzzing are also guarded here (jpeg_dht_ok, the PGM decode);
+ * Two stb_image 2.27 bugs found by fuzzing are also guarded here (dht_segment_ok, the PGM decode);
  * tests/fuzz/regress/image/ keeps the inputs. */
 #include "app/image_io.h"
 
@@ -53,15 +53,33 @@ static sc_imgfmt sniff(const uint8_t *p, size_t n)
     return SC_IMGFMT_UNKNOWN;
 }
 
+/* 0 if a Huffman table segment (DHT, its len - 2 bytes at seg) defines a table of more than
+ * 256 codes or one that runs past the segment, else 1. stb_image 2.27 does not check the count
+ * and writes past its 257-entry table arrays while building the table (memory corruption found
+ * by tests/fuzz/fuzz_image.c; stb 2.28 checks it) — from stbi_info() too, so callers check
+ * this before any stb call. */
+static int dht_segment_ok(const uint8_t *seg, size_t len)
+{
+    for (size_t t = 0; t < len;) {
+        size_t codes = 0;
+        if (len - t < 17) return 0;
+        for (int k = 1; k <= 16; k++) codes += seg[t + (size_t)k];
+        if (codes > 256 || codes > len - t - 17) return 0;
+        t += 17 + codes;
+    }
+    return 1;
+}
+
 /* Walks the JPEG marker segments from SOI. Returns 1 if it reaches EOI within n bytes (0 if
  * the data stop first); *has_dht tells whether a Huffman table segment (DHT) came before the
- * first scan. Junk between segments is skipped as decoders do; a malformed length is left
- * for stb to report. */
-static int jpeg_scan(const uint8_t *p, size_t n, int *has_dht)
+ * first scan, *dht_ok whether every DHT segment walked passes dht_segment_ok(). Junk between
+ * segments is skipped as decoders do; a malformed length is left for the decoder to report. */
+static int jpeg_scan(const uint8_t *p, size_t n, int *has_dht, int *dht_ok)
 {
     size_t i = 2;
     int seen_sos = 0;
     *has_dht = 0;
+    *dht_ok = 1;
     while (i < n) {
         unsigned m;
         size_t len;
@@ -75,7 +93,10 @@ static int jpeg_scan(const uint8_t *p, size_t n, int *has_dht)
         len = (size_t)p[i] << 8 | p[i + 1];
         if (len < 2) return 1;
         if (len > n - i) return 0;
-        if (m == 0xC4 && !seen_sos) *has_dht = 1;
+        if (m == 0xC4) {
+            if (!seen_sos) *has_dht = 1;
+            if (!dht_segment_ok(p + i + 2, len - 2)) *dht_ok = 0;
+        }
         i += len;
         if (m == 0xDA) {                            /* SOS: entropy-coded data follows */
             seen_sos = 1;
@@ -89,44 +110,6 @@ static int jpeg_scan(const uint8_t *p, size_t n, int *has_dht)
         }
     }
     return 0;
-}
-
-/* 0 if a Huffman table segment (DHT) defines a table of more than 256 codes or one that runs
- * past its segment, else 1. stb_image 2.27 does not check the count and writes past its
- * 257-entry table arrays while building the table (memory corruption found by
- * tests/fuzz/fuzz_image.c; stb 2.28 checks it) — from stbi_info() too, so this runs before any
- * stb call. The walk is jpeg_scan()'s (segments from SOI, entropy-coded data skipped). */
-static int jpeg_dht_ok(const uint8_t *p, size_t n)
-{
-    size_t i = 2;
-    while (i < n) {
-        if (p[i] != 0xFF) { i++; continue; }
-        while (i < n && p[i] == 0xFF) i++;
-        if (i >= n) return 1;
-        unsigned m = p[i++];
-        if (m == 0xD9) return 1;
-        if (m == 0x00 || m == 0x01 || (m >= 0xD0 && m <= 0xD7)) continue;
-        if (i + 2 > n) return 1;
-        size_t len = (size_t)p[i] << 8 | p[i + 1];
-        if (len < 2 || len > n - i) return 1;        /* stb reports these itself */
-        if (m == 0xC4) {
-            for (size_t t = i + 2, end = i + len; t < end;) {
-                size_t codes = 0;
-                if (end - t < 17) return 0;
-                for (int k = 1; k <= 16; k++) codes += p[t + (size_t)k];
-                if (codes > 256 || codes > end - t - 17) return 0;
-                t += 17 + codes;
-            }
-        }
-        i += len;
-        if (m == 0xDA) {
-            while (i + 1 < n && !(p[i] == 0xFF && p[i + 1] != 0x00 && p[i + 1] != 0xFF &&
-                                  !(p[i + 1] >= 0xD0 && p[i + 1] <= 0xD7)))
-                i++;
-            if (i + 1 >= n) return 1;
-        }
-    }
-    return 1;
 }
 
 static uint32_t rd_le32(const uint8_t *p)
@@ -322,7 +305,7 @@ sc_status sc_image_load_mem_with(const void *data, size_t len, const char *name,
                                  sc_jpeg_backend jpeg, sc_image *out, char *err, size_t errlen)
 {
     const uint8_t *p = data;
-    int w = 0, h = 0, comp = 0, w2 = 0, h2 = 0, has_dht = 1;
+    int w = 0, h = 0, comp = 0, w2 = 0, h2 = 0, has_dht = 1, dht_ok = 1, jpeg_whole = 1;
     uint8_t *patched = NULL;
     sc_imgfmt fmt;
     uint8_t *pix;
@@ -345,21 +328,21 @@ sc_status sc_image_load_mem_with(const void *data, size_t len, const char *name,
         return SC_E_UNSUPPORTED;
     }
     if (jpeg == SC_JPEG_AUTO) jpeg = sc_jpeg_backend_default();
+    if (fmt == SC_IMGFMT_JPEG) jpeg_whole = jpeg_scan(p, len, &has_dht, &dht_ok);   /* one walk for all below */
     if (fmt == SC_IMGFMT_JPEG && jpeg == SC_JPEG_TURBO) {
-        if (!jpeg_scan(p, len, &has_dht)) {
+        if (!jpeg_whole) {
             sc_set_err(err, errlen, "%s: truncated JPEG file (%zu bytes)", name, len);
             return SC_E_FORMAT;
         }
         st = load_jpeg_turbo(p, len, name, out, err, errlen);
         if (st != SC_E_UNSUPPORTED) return st;
         memset(out, 0, sizeof(*out));      /* CMYK/YCCK, 12-bit: stb_image has a go */
-        has_dht = 1;
     }
     if (fmt == SC_IMGFMT_PNM && !pnm_header_ok(p, len)) {
         sc_set_err(err, errlen, "%s: corrupt PPM header (a number over 10^8)", name);
         return SC_E_FORMAT;
     }
-    if (fmt == SC_IMGFMT_JPEG && !jpeg_dht_ok(p, len)) {
+    if (fmt == SC_IMGFMT_JPEG && !dht_ok) {
         sc_set_err(err, errlen, "%s: corrupt JPEG Huffman table (more than 256 codes or cut short)", name);
         return SC_E_FORMAT;
     }
@@ -379,7 +362,7 @@ sc_status sc_image_load_mem_with(const void *data, size_t len, const char *name,
                 name, w, h, SC_IMAGE_MAX_SIDE, SC_IMAGE_MAX_PIXELS);
         return SC_E_RANGE;
     }
-    if ((fmt == SC_IMGFMT_JPEG && !jpeg_scan(p, len, &has_dht)) ||
+    if ((fmt == SC_IMGFMT_JPEG && !jpeg_whole) ||
         (fmt == SC_IMGFMT_PNG && !png_complete(p, len)) ||
         (fmt == SC_IMGFMT_BMP && !bmp_complete(p, len)) ||
         (fmt == SC_IMGFMT_GIF && !gif_complete(p, len)) ||
