@@ -145,6 +145,33 @@ static int bmp_complete(const uint8_t *p, size_t n)
     return need <= n;
 }
 
+/* 0 if an uncompressed 1/4/8-bit BMP (whose pixels are all present: bmp_complete) has a
+ * pixel whose colour index is past the end of its palette, else 1. A palette shorter than
+ * 2^bpp is legal, but stb_image 2.27 then colours such pixels from the uninitialised rest of
+ * its palette array (found by tests/fuzz/fuzz_image.c: two decodes of the same bytes differed).
+ * Only files with a short palette are scanned. */
+static int bmp_palette_ok(const uint8_t *p, size_t n)
+{
+    if (n < 34) return 1;
+    uint32_t off = rd_le32(p + 10), hdr = rd_le32(p + 14);
+    if (hdr < 40 || rd_le32(p + 30) != 0) return 1;  /* OS/2 header or compressed: not this case */
+    uint32_t bpp = (uint32_t)p[28] | (uint32_t)p[29] << 8;
+    int64_t w = (int32_t)rd_le32(p + 18), h = (int32_t)rd_le32(p + 22);
+    if ((bpp != 1 && bpp != 4 && bpp != 8) || w <= 0 || h == 0 || off < 14 + (uint64_t)hdr) return 1;
+    if (h < 0) h = -h;
+    uint64_t colours = (off - 14 - (uint64_t)hdr) / 4, row = ((uint64_t)w * bpp + 31) / 32 * 4;
+    if (colours >= (1u << bpp) || (uint64_t)off + row * (uint64_t)h > n) return 1;
+    for (int64_t y = 0; y < h; y++) {
+        const uint8_t *r = p + off + (uint64_t)y * row;
+        for (int64_t x = 0; x < w; x++) {
+            unsigned idx = bpp == 8 ? r[x] : bpp == 4 ? (r[x / 2] >> (x & 1 ? 0 : 4)) & 15u
+                                                      : (r[x / 8] >> (7 - x % 8)) & 1u;
+            if (idx >= colours) return 0;
+        }
+    }
+    return 1;
+}
+
 /* 1 if a binary PPM/PGM header is complete and all the samples it announces are present. */
 static int pnm_complete(const uint8_t *p, size_t n)
 {
@@ -368,6 +395,10 @@ sc_status sc_image_load_mem_with(const void *data, size_t len, const char *name,
         (fmt == SC_IMGFMT_GIF && !gif_complete(p, len)) ||
         (fmt == SC_IMGFMT_PNM && !pnm_complete(p, len))) {
         sc_set_err(err, errlen, "%s: truncated %s file (%zu bytes)", name, fmt_names[fmt], len);
+        return SC_E_FORMAT;
+    }
+    if (fmt == SC_IMGFMT_BMP && !bmp_palette_ok(p, len)) {
+        sc_set_err(err, errlen, "%s: corrupt BMP: a pixel's colour index is past the end of its palette", name);
         return SC_E_FORMAT;
     }
     if (fmt == SC_IMGFMT_JPEG && !has_dht) {
