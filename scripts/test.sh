@@ -58,6 +58,7 @@ t_setup=$((SECONDS - t_start))
 
 total_pass=0 total_fail=0 total_skip=0
 summary=()
+failures=()   # what failed, repeated after the summary (CI shows a run's tail)
 
 # run_config NAME CC SUITES OPTIONS MULT: build and test one configuration, add to the totals.
 run_config() {
@@ -68,6 +69,7 @@ run_config() {
     # shellcheck disable=SC2086  # opts is a list of options
     if ! CC=$cc sc_meson_configure "$dir" $opts || ! ninja -C "$dir"; then
         echo "$name: BUILD FAILED"
+        failures+=("$name: build failed")
         total_fail=$((total_fail + 1))
         summary+=("$(printf '%-7s build failed (%d s)' "$name" $((SECONDS - t0)))")
         return
@@ -99,6 +101,8 @@ run_config() {
         pass=$(grep -cE '"result": "(OK|EXPECTEDFAIL)"' "$log" || true)
         skip=$(grep -c '"result": "SKIP"' "$log" || true)
         fail=$(grep -cvE '"result": "(OK|EXPECTEDFAIL|SKIP)"' "$log" || true)
+        while IFS= read -r s; do failures+=("$name: $s"); done < <(grep -vE '"result": "(OK|EXPECTEDFAIL|SKIP)"' "$log" |
+            sed -n 's/.*"name": "\([^"]*\)".*"result": "\([^"]*\)".*/\1 \2 (log: meson-logs\/testlog.txt)/p')
     fi
     if ((rc != 0 && fail == 0)); then
         echo "$name: meson test exited with $rc"
@@ -123,6 +127,10 @@ run_script() {
         echo "$name: $path exited with $rc${line:+ after '$line'}"
         fail=$((fail + 1))
     fi
+    if ((fail > 0)); then   # the script's own failure lines (at most 20)
+        while IFS= read -r s; do failures+=("$name: $s"); done < <(grep -E 'FAIL|^not ok|^ERROR|SUMMARY: ' "$out" | head -20)
+        failures+=("$name: whole output in $out")
+    fi
     total_pass=$((total_pass + pass)) total_fail=$((total_fail + fail))
     summary+=("$(printf '%-7s %d ok, %d failed (%d s)' "$name" "$pass" "$fail" $((SECONDS - t0)))")
 }
@@ -139,6 +147,11 @@ for c in "${configs[@]}"; do
     fi
 done
 
+if ((${#failures[@]})); then
+    echo
+    echo "======== failures"
+    printf '%s\n' "${failures[@]}"
+fi
 echo
 echo "======== summary (set-up ${t_setup} s, total $((SECONDS - t_start)) s)"
 printf '%s\n' "${summary[@]}"
