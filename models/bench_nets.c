@@ -356,6 +356,7 @@ typedef struct io_task {
     const uint8_t *q;             /* int8: quantised rows */
     float *dst;
     float exp_lut[256];           /* int8 softmax: exp(-scale·d) for a distance d to the max */
+    sc_f32_exp_fn exp;            /* float softmax: the kernel table's exp */
 } io_task;
 
 static void quantise_span(void *ctx, size_t index)
@@ -373,26 +374,57 @@ static void quantise_span(void *ctx, size_t index)
     }
 }
 
-/* Softmax of rows [r0, r1) of n_cls values: float in place, or from uint8 through exp_lut. */
+/* A row's maximum and sum in four interleaved chains (elements j ≡ l mod 4, then combined in
+ * a fixed order), so the dependent compares and adds overlap; the order depends on n alone. */
+static float row_max(const float *v, size_t n)
+{
+    float m[4] = { v[0], v[0], v[0], v[0] };
+    size_t j = 0;
+    for (; j + 4 <= n; j += 4)
+        for (int l = 0; l < 4; l++) m[l] = v[j + l] > m[l] ? v[j + l] : m[l];
+    for (; j < n; j++) m[0] = v[j] > m[0] ? v[j] : m[0];
+    float a = m[0] > m[1] ? m[0] : m[1], b = m[2] > m[3] ? m[2] : m[3];
+    return a > b ? a : b;
+}
+
+static float row_sum(const float *v, size_t n)
+{
+    float s[4] = { 0.0f, 0.0f, 0.0f, 0.0f };
+    size_t j = 0;
+    for (; j + 4 <= n; j += 4)
+        for (int l = 0; l < 4; l++) s[l] += v[j + l];
+    for (; j < n; j++) s[0] += v[j];
+    return (s[0] + s[1]) + (s[2] + s[3]);
+}
+
+/* Softmax of rows [r0, r1) of n_cls values: float in place (each row minus its maximum, then
+ * one exp call over the whole span: an element's exp does not depend on the span, so neither
+ * do the results on the split), or from uint8 through exp_lut. */
 static void softmax_span(void *ctx, size_t index)
 {
     const io_task *t = ctx;
-    const int n = t->b->n_cls;
+    const size_t n = (size_t)t->b->n_cls;
     size_t r0 = index * t->per, r1 = SC_MIN(r0 + t->per, t->count);
+    if (!t->q) {
+        float *span = t->dst + r0 * n;
+        for (size_t r = r0; r < r1; r++) {
+            float *y = t->dst + r * n, m = row_max(y, n);
+            for (size_t j = 0; j < n; j++) y[j] -= m;
+        }
+        t->exp((r1 - r0) * n, span, span);
+    }
     for (size_t r = r0; r < r1; r++) {
-        float *y = t->dst + r * (size_t)n, sum = 0.0f;
+        float *y = t->dst + r * n, sum = 0.0f;
         if (t->q) {
-            const uint8_t *x = t->q + r * (size_t)n;
+            const uint8_t *x = t->q + r * n;
             int m = 0;
-            for (int j = 0; j < n; j++) m = x[j] > m ? x[j] : m;
-            for (int j = 0; j < n; j++) sum += y[j] = t->exp_lut[m - x[j]];
+            for (size_t j = 0; j < n; j++) m = x[j] > m ? x[j] : m;
+            for (size_t j = 0; j < n; j++) sum += y[j] = t->exp_lut[m - x[j]];
         } else {
-            float m = y[0];
-            for (int j = 1; j < n; j++) m = y[j] > m ? y[j] : m;
-            for (int j = 0; j < n; j++) sum += y[j] = expf(y[j] - m);
+            sum = row_sum(y, n);
         }
         float inv = 1.0f / sum;
-        for (int j = 0; j < n; j++) y[j] *= inv;
+        for (size_t j = 0; j < n; j++) y[j] *= inv;
     }
 }
 
@@ -403,11 +435,12 @@ static void split(io_task *t, sc_pool *pool, size_t min_per, void (*fn)(void *, 
     sc_pool_parallel(pool, fn, t, (t->count + t->per - 1) / t->per);
 }
 
-static void run_outputs(sc_bench_net *b, sc_pool *pool)
+static void run_outputs(sc_bench_net *b, const sc_kernels *k, sc_pool *pool)
 {
     io_task t;
     memset(&t, 0, sizeof(t));
     t.b = b;
+    t.exp = k->f32_exp;
     t.count = (size_t)b->n_rows;
     if (b->int8) {
         const sc_nn_tensor *ct = sc_net_tensor(b->net, b->conf_tensor);
@@ -436,7 +469,7 @@ void sc_bench_net_run_step(sc_bench_net *b, const sc_kernels *k, sc_pool *pool, 
         io_task t = { .b = b, .count = (size_t)b->in_size * b->in_size * 3 };
         split(&t, pool, 16384, quantise_span);
     } else {
-        run_outputs(b, pool);
+        run_outputs(b, k, pool);
     }
 }
 

@@ -15,6 +15,7 @@ static void set_ref(sc_kernels *k)
     k->u8_dwconv3x3 = NULL;
     k->f32_gemmconv = NULL;
     k->f32_dwconv3x3 = NULL;
+    k->f32_exp = sc_f32_exp__ref;
     k->isa = "ref";
 }
 
@@ -23,6 +24,7 @@ static void set_ref(sc_kernels *k)
     (k)->u8_dwconv3x3 = sc_u8_dwconv3x3__##name; \
     (k)->f32_gemmconv = sc_f32_gemmconv__##name; \
     (k)->f32_dwconv3x3 = sc_f32_dwconv3x3__##name; \
+    (k)->f32_exp = sc_f32_exp__##name; \
     (k)->isa = #name; \
 } while (0)
 

@@ -155,6 +155,23 @@ SC_DECLARE_PACKED_KERNELS(portable)
 SC_DECLARE_PACKED_KERNELS(avx2)
 SC_DECLARE_PACKED_KERNELS(avx512)
 SC_DECLARE_PACKED_KERNELS(neon)
+/* ---- Element-wise exp -------------------------------------------------------------------
+ *
+ * y[i] = e^x[i] for i in [0, n), for softmax and logistic. y may be x (in place); otherwise
+ * the arrays must not overlap. No over-read, no alignment needed. __ref is libm's expf, the
+ * specification. The other variants (__portable, __avx2, __avx512, __neon; the method is in
+ * core/kernels/exp_consts.h) agree with it within SC_F32_EXP_MAX_ULP units in the last place
+ * (the distance between the two floats' bit patterns) for every input: +inf above
+ * ln(FLT_MAX) ~ 88.72 and for +inf, +0 below ln(smallest denormal / 2) ~ -103.97 and for
+ * -inf, denormals in between, NaN for NaN. An element's result depends on x[i] alone, not on
+ * n or i, so any split of an array gives the same bytes. */
+#define SC_F32_EXP_MAX_ULP 1
+typedef void (*sc_f32_exp_fn)(size_t n, const float *x, float *y);
+void sc_f32_exp__ref(size_t n, const float *x, float *y);
+void sc_f32_exp__portable(size_t n, const float *x, float *y);
+void sc_f32_exp__avx2(size_t n, const float *x, float *y);
+void sc_f32_exp__avx512(size_t n, const float *x, float *y);
+void sc_f32_exp__neon(size_t n, const float *x, float *y);
 
 /* The table the network calls through; filled once by sc_kernels_init(). */
 typedef struct sc_kernels {
@@ -166,6 +183,7 @@ typedef struct sc_kernels {
     sc_u8_packed_fn u8_dwconv3x3;
     sc_f32_gemmconv_fn f32_gemmconv;
     sc_f32_packed_fn f32_dwconv3x3;
+    sc_f32_exp_fn f32_exp;       /* never NULL: the reference with the references */
     const char *isa;             /* "ref", "portable", "avx2", "avx512", "neon" */
 } sc_kernels;
 

@@ -351,6 +351,7 @@ typedef struct elem_task {
     uint8_t lut[SC_NN_MAX_IN][256];   /* concat: input byte → output byte, when rescaled */
     int same[SC_NN_MAX_IN];           /* concat: input quantised like the output (or f32) */
     const sc_nn_layer *post;          /* concat: a logistic applied on the way (fused), or NULL */
+    sc_f32_exp_fn exp;                /* f32 logistic: the kernel table's exp */
 } elem_task;
 
 static void run_elemwise(sc_pool *pool, void (*fn)(void *, size_t), elem_task *t)
@@ -396,6 +397,26 @@ static void run_add(sc_net *n, const sc_nn_layer *l, sc_pool *pool)
     run_elemwise(pool, add_span, &t);
 }
 
+/* y[i] = 1 / (1 + e^-x[i]) for i in [0, len) (y may be x): element by element, so the
+ * result does not depend on how the elements are split. Blocks of a fixed LOGISTIC_BLOCK
+ * elements (through a stack buffer) let compilers vectorise the negation and the division
+ * at -O2 too; a shorter tail runs the same operations. */
+#define LOGISTIC_BLOCK 256
+static void logistic_f32(const float *x, float *y, size_t len, sc_f32_exp_fn exp_fn)
+{
+    float e[LOGISTIC_BLOCK];
+    size_t i0 = 0;
+    for (; i0 + LOGISTIC_BLOCK <= len; i0 += LOGISTIC_BLOCK) {
+        for (size_t i = 0; i < LOGISTIC_BLOCK; i++) e[i] = -x[i0 + i];
+        exp_fn(LOGISTIC_BLOCK, e, e);
+        for (size_t i = 0; i < LOGISTIC_BLOCK; i++) y[i0 + i] = 1.0f / (1.0f + e[i]);
+    }
+    size_t m = len - i0;
+    for (size_t i = 0; i < m; i++) e[i] = -x[i0 + i];
+    exp_fn(m, e, e);
+    for (size_t i = 0; i < m; i++) y[i0 + i] = 1.0f / (1.0f + e[i]);
+}
+
 /* Output elements [e0, e1) of a concatenation, in the flat order of the output. */
 static void concat_span(void *ctx, size_t index)
 {
@@ -424,9 +445,7 @@ static void concat_span(void *ctx, size_t index)
                 const uint8_t *in = n->arena + in_t->offset + (r * chunk + (s0 - col)) * esz;
                 uint8_t *dst = out + (base + s0) * esz;
                 if (post && o->dt == SC_DT_F32) {
-                    const float *x = (const float *)(const void *)in;
-                    float *y = (float *)(void *)dst;
-                    for (size_t e = 0; e < s1 - s0; e++) y[e] = 1.0f / (1.0f + expf(-x[e]));
+                    logistic_f32((const float *)(const void *)in, (float *)(void *)dst, s1 - s0, t->exp);
                 } else if (t->same[k] && !post) {
                     memcpy(dst, in, (s1 - s0) * esz);
                 } else {
@@ -441,10 +460,11 @@ static void concat_span(void *ctx, size_t index)
 /* Runs a concatenation; with `post` (a logistic that alone reads its output), writes the
  * logistic of each element straight into post's output instead: one pass, and the same
  * bytes as the two layers one after the other (uint8: the two tables composed). */
-static void run_concat(sc_net *n, const sc_nn_layer *l, const sc_nn_layer *post, sc_pool *pool)
+static void run_concat(sc_net *n, const sc_nn_layer *l, const sc_nn_layer *post,
+                       const sc_kernels *kern, sc_pool *pool)
 {
     const sc_nn_tensor *o = &n->tensors[l->out];
-    elem_task t = { .net = n, .l = l, .count = sc_nn_tensor_elems(o), .post = post };
+    elem_task t = { .net = n, .l = l, .count = sc_nn_tensor_elems(o), .post = post, .exp = kern->f32_exp };
     for (int k = 0; k < l->n_in; k++) {
         const sc_nn_tensor *in_t = &n->tensors[l->in[k]];
         t.same[k] = o->dt == SC_DT_F32 || (in_t->scale == o->scale && in_t->zp == o->zp);
@@ -475,7 +495,7 @@ static void logistic_span(void *ctx, size_t index)
     if (n->tensors[l->out].dt == SC_DT_F32) {
         const float *x = (const float *)(const void *)(n->arena + n->tensors[l->in[0]].offset);
         float *y = (float *)(void *)(n->arena + n->tensors[l->out].offset);
-        for (size_t i = e0; i < e1; i++) y[i] = 1.0f / (1.0f + expf(-x[i]));
+        logistic_f32(x + e0, y + e0, e1 - e0, t->exp);
         return;
     }
     const uint8_t *x = n->arena + n->tensors[l->in[0]].offset;
@@ -483,9 +503,9 @@ static void logistic_span(void *ctx, size_t index)
     map_u8(y + e0, x + e0, e1 - e0, l->lut);
 }
 
-static void run_logistic(sc_net *n, const sc_nn_layer *l, sc_pool *pool)
+static void run_logistic(sc_net *n, const sc_nn_layer *l, const sc_kernels *k, sc_pool *pool)
 {
-    elem_task t = { .net = n, .l = l, .count = sc_nn_tensor_elems(&n->tensors[l->out]) };
+    elem_task t = { .net = n, .l = l, .count = sc_nn_tensor_elems(&n->tensors[l->out]), .exp = k->f32_exp };
     run_elemwise(pool, logistic_span, &t);
 }
 
@@ -496,8 +516,8 @@ void sc_net_run_layer(sc_net *n, const sc_kernels *k, sc_pool *pool, int i)
     case SC_L_CONV:
     case SC_L_DWCONV: run_conv(n, l, k, pool); break;
     case SC_L_ADD: run_add(n, l, pool); break;
-    case SC_L_CONCAT: run_concat(n, l, NULL, pool); break;
-    case SC_L_LOGISTIC: run_logistic(n, l, pool); break;
+    case SC_L_CONCAT: run_concat(n, l, NULL, k, pool); break;
+    case SC_L_LOGISTIC: run_logistic(n, l, k, pool); break;
     case SC_L_RESHAPE: break;   /* an alias: nothing to move */
     }
 }
@@ -507,7 +527,7 @@ void sc_net_run(sc_net *n, const sc_kernels *k, sc_pool *pool)
     for (int i = 0; i < n->n_layers; i++) {
         const sc_nn_layer *post = fused_logistic(n, i, 1);
         if (post) {
-            run_concat(n, &n->layers[i], post, pool);
+            run_concat(n, &n->layers[i], post, k, pool);
             i++;
             continue;
         }
