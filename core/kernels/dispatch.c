@@ -56,7 +56,11 @@ int sc_kernels_init_isa(sc_kernels *k, const char *isa)
     if (!strcmp(isa, "avx2")) { SET_PACKED(k, avx2); return 0; }
 #endif
 #if SC_HAVE_AVX512
-    if (!strcmp(isa, "avx512")) { SET_PACKED(k, avx512); return 0; }
+    if (!strcmp(isa, "avx512")) {
+        SET_PACKED(k, avx512);
+        k->f32_gemmconv = sc_f32_convdirect__avx512;   /* wraps sc_f32_gemmconv__avx512 */
+        return 0;
+    }
 #endif
 #if SC_HAVE_NEON
     if (!strcmp(isa, "neon")) { SET_PACKED(k, neon); return 0; }

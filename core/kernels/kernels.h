@@ -155,6 +155,12 @@ SC_DECLARE_PACKED_KERNELS(portable)
 SC_DECLARE_PACKED_KERNELS(avx2)
 SC_DECLARE_PACKED_KERNELS(avx512)
 SC_DECLARE_PACKED_KERNELS(neon)
+/* The avx512 table's f32_gemmconv: full convolutions that read the input in place instead of
+ * gathering im2col rows (3×3 over 3 channels, a first layer; kernel rows of >= 32 floats, the
+ * SSD extras); other shapes go to sc_f32_gemmconv__avx512. core/kernels/x86/convdirect_avx512.c */
+void sc_f32_convdirect__avx512(const sc_conv_shape *s, float act_min, float act_max, const float *in,
+                                const void *packed, float *out, int oy0, int oy1, int oc0, int oc1);
+
 /* ---- Element-wise exp -------------------------------------------------------------------
  *
  * y[i] = e^x[i] for i in [0, n), for softmax and logistic. y may be x (in place); otherwise
