@@ -1,6 +1,7 @@
 /* Every packed-kernel variant this build and CPU run (portable, avx2, avx512, neon) against
  * the scalar references, on odd shapes: channels {1,3,7,8,9,16,17,33,64,65}, widths
- * {1,2,3,8,9,19}, strides {1,2}, SAME/VALID/symmetric padding, dilation, and output rows
+ * {1,2,3,8,9,19} (depthwise also wide rows of 150..1100 channels), strides {1,2},
+ * SAME/VALID/symmetric padding, dilation, and output rows
  * computed in several calls over a random split (gemmconv: also two channel ranges, split at a
  * random multiple of 16, the upper one first). Seeded random data; canaries around and
  * after the rows written so far catch out-of-range writes; inputs carry random bytes in
@@ -287,6 +288,17 @@ static void check_variant(const variant *v)
     make_shape(&s, 7, 9, 200, 200, 3, 3, 2, 1, PAD_SAME);
     check_u8(v, 1, &s, 0);
     check_f32(v, 1, &s);
+    /* wide rows of many channels: several channel chunks and row blocks (the AVX-512 kernel
+     * walks chunks that fit L1 inside row blocks that fit L2), stride 1 and 2, and 8-pixel
+     * groups with 4-pixel and edge leftovers */
+    static const int dw_big[][5] = {   /* h, w, c, stride, pad */
+        { 9, 40, 300, 1, PAD_SAME }, { 9, 41, 300, 2, PAD_SAME }, { 5, 60, 1100, 1, PAD_SYM }, { 7, 61, 150, 2, PAD_VALID },
+    };
+    for (size_t a = 0; a < SC_ARRAY_LEN(dw_big); a++)
+        if (make_shape(&s, dw_big[a][0], dw_big[a][1], dw_big[a][2], dw_big[a][2], 3, 3, dw_big[a][3], 1, dw_big[a][4])) {
+            check_u8(v, 1, &s, (int)a % 2);
+            check_f32(v, 1, &s);
+        }
     printf("%-8s %d cases, %d failures\n", v->isa, n_cases - cases0, sc_test_failed - before);
 }
 

@@ -1,10 +1,30 @@
 /* Depthwise 3×3 for NEON. uint8: 16 channels per step, widened to 16 bits, vmlal_s16 into
  * int32 (exact); f32: 16 channels with vfmaq. Padding taps read a tile of the input zero
- * point (0.0f). */
+ * point (0.0f).
+ *
+ * Pixels go in groups of 4 with independent accumulator chains, edges included: per output
+ * row and chunk of channels (CHUNK_BYTES of a pixel, the pad tile's size) each group's 36 tap
+ * pointers come from sc_dw3_pixel (padding taps at the pad tile), then the chunk's channel
+ * tiles run over them. A short group repeats its last pixel (storing the same values again).
+ * Each pixel sums its taps in the order t = 0..8 whatever its group. */
 #include <string.h>
 
 #include "core/kernels/arm/requant_neon.h"
 #include "core/kernels/packed.h"
+
+#define CHUNK_BYTES 1024
+#define GROUP 4
+
+/* The pixels of group k (a short group repeats its last pixel) and their tap pointers at
+ * byte offset coff of each pixel. */
+static inline void group_taps(const sc_dw3_rows *rows, const sc_conv_shape *s, size_t pixel_bytes, int k, size_t coff,
+                              const char *pad, int ox[GROUP], const char *tp[GROUP][9])
+{
+    for (int j = 0; j < GROUP; j++) {
+        ox[j] = SC_MIN(k + j, s->out_w - 1);
+        sc_dw3_pixel(rows, s, pixel_bytes, ox[j], coff, pad, tp[j]);
+    }
+}
 
 void sc_u8_dwconv3x3__neon(const sc_conv_shape *s, const sc_requant *q, const uint8_t *in,
                            const void *packed, uint8_t *out, int oy0, int oy1)
@@ -13,43 +33,55 @@ void sc_u8_dwconv3x3__neon(const sc_conv_shape *s, const sc_requant *q, const ui
     const int32_t *bias = sc_u8_dw_bias(p);
     const int16_t *w = sc_u8_dw_w(p);
     int c = p->c;
-    size_t cp = (size_t)p->c_pad;
-    uint8_t pad[16];
+    size_t cp = (size_t)p->c_pad, oc = (size_t)c;
+    uint8_t pad[CHUNK_BYTES + 16];
     memset(pad, q->in_zp, sizeof(pad));
     sc_rq_neon rq;
     sc_rq_neon_init(&rq, q);
-    for (int oy = oy0; oy < oy1; oy++)
-        for (int ox = 0; ox < s->out_w; ox++) {
-            const char *base[9];
-            int valid[9];
-            sc_dw3_taps(s, (const char *)in, (size_t)c, oy, ox, base, valid);
-            uint8_t *o = out + ((size_t)oy * s->out_w + ox) * (size_t)c;
-            for (int c0 = 0; c0 < c; c0 += 16) {
-                int32x4_t a0 = vld1q_s32(bias + c0), a1 = vld1q_s32(bias + c0 + 4);
-                int32x4_t a2 = vld1q_s32(bias + c0 + 8), a3 = vld1q_s32(bias + c0 + 12);
-                for (int t = 0; t < 9; t++) {
-                    const uint8_t *x = valid[t] ? (const uint8_t *)base[t] + c0 : pad;
-                    uint8x16_t xb = vld1q_u8(x);
-                    int16x8_t x0 = vreinterpretq_s16_u16(vmovl_u8(vget_low_u8(xb)));
-                    int16x8_t x1 = vreinterpretq_s16_u16(vmovl_high_u8(xb));
-                    int16x8_t w0 = vld1q_s16(w + (size_t)t * cp + c0), w1 = vld1q_s16(w + (size_t)t * cp + c0 + 8);
-                    a0 = vmlal_s16(a0, vget_low_s16(x0), vget_low_s16(w0));
-                    a1 = vmlal_high_s16(a1, x0, w0);
-                    a2 = vmlal_s16(a2, vget_low_s16(x1), vget_low_s16(w1));
-                    a3 = vmlal_high_s16(a3, x1, w1);
-                }
-                uint8x16_t r = sc_rq_neon_pack16(sc_rq_neon_apply(a0, &rq), sc_rq_neon_apply(a1, &rq),
-                                                 sc_rq_neon_apply(a2, &rq), sc_rq_neon_apply(a3, &rq));
-                int nj = c - c0;
-                if (nj >= 16) {
-                    vst1q_u8(o + c0, r);
-                } else {
-                    uint8_t tmp[16];
-                    vst1q_u8(tmp, r);
-                    memcpy(o + c0, tmp, (size_t)nj);
+    for (int oy = oy0; oy < oy1; oy++) {
+        sc_dw3_rows rows;
+        sc_dw3_rows_init(&rows, s, (const char *)in, (size_t)c, oy);
+        uint8_t *orow = out + (size_t)oy * s->out_w * oc;
+        for (int cc = 0; cc < c; cc += CHUNK_BYTES) {
+            int cn = SC_MIN(CHUNK_BYTES, c - cc);
+            for (int k = 0; k < s->out_w; k += GROUP) {
+                int ox[GROUP];
+                const char *tp[GROUP][9];
+                group_taps(&rows, s, (size_t)c, k, (size_t)cc, (const char *)pad, ox, tp);
+                for (int t0 = 0; t0 < cn; t0 += 16) {
+                    int c0 = cc + t0;
+                    int32x4_t a[GROUP][4];
+                    for (int j = 0; j < GROUP; j++)
+                        for (int i = 0; i < 4; i++) a[j][i] = vld1q_s32(bias + c0 + 4 * i);
+                    for (int t = 0; t < 9; t++) {
+                        int16x8_t w0 = vld1q_s16(w + (size_t)t * cp + c0), w1 = vld1q_s16(w + (size_t)t * cp + c0 + 8);
+                        for (int j = 0; j < GROUP; j++) {
+                            uint8x16_t xb = vld1q_u8((const uint8_t *)tp[j][t] + t0);
+                            int16x8_t x0 = vreinterpretq_s16_u16(vmovl_u8(vget_low_u8(xb)));
+                            int16x8_t x1 = vreinterpretq_s16_u16(vmovl_high_u8(xb));
+                            a[j][0] = vmlal_s16(a[j][0], vget_low_s16(x0), vget_low_s16(w0));
+                            a[j][1] = vmlal_high_s16(a[j][1], x0, w0);
+                            a[j][2] = vmlal_s16(a[j][2], vget_low_s16(x1), vget_low_s16(w1));
+                            a[j][3] = vmlal_high_s16(a[j][3], x1, w1);
+                        }
+                    }
+                    int nj = c - c0;
+                    for (int j = 0; j < GROUP; j++) {
+                        uint8x16_t r = sc_rq_neon_pack16(sc_rq_neon_apply(a[j][0], &rq), sc_rq_neon_apply(a[j][1], &rq),
+                                                         sc_rq_neon_apply(a[j][2], &rq), sc_rq_neon_apply(a[j][3], &rq));
+                        uint8_t *o = orow + (size_t)ox[j] * oc + c0;
+                        if (nj >= 16) {
+                            vst1q_u8(o, r);
+                        } else {
+                            uint8_t tmp[16];
+                            vst1q_u8(tmp, r);
+                            memcpy(o, tmp, (size_t)nj);
+                        }
+                    }
                 }
             }
         }
+    }
 }
 
 void sc_f32_dwconv3x3__neon(const sc_conv_shape *s, float act_min, float act_max, const float *in,
@@ -58,26 +90,43 @@ void sc_f32_dwconv3x3__neon(const sc_conv_shape *s, float act_min, float act_max
     const sc_dw_packed *p = packed;
     const float *bias = sc_f32_dw_bias(p), *w = sc_f32_dw_w(p);
     int c = p->c;
-    size_t cp = (size_t)p->c_pad;
-    float zero[16] = { 0 };
+    size_t cp = (size_t)p->c_pad, pb = (size_t)c * sizeof(float), oc = (size_t)c;
+    enum { CH = CHUNK_BYTES / sizeof(float) };
+    float zero[CH + 16] = { 0 };
     float32x4_t lo = vdupq_n_f32(act_min), hi = vdupq_n_f32(act_max);
-    for (int oy = oy0; oy < oy1; oy++)
-        for (int ox = 0; ox < s->out_w; ox++) {
-            const char *base[9];
-            int valid[9];
-            sc_dw3_taps(s, (const char *)in, (size_t)c * sizeof(float), oy, ox, base, valid);
-            float *o = out + ((size_t)oy * s->out_w + ox) * (size_t)c;
-            for (int c0 = 0; c0 < c; c0 += 16) {
-                float32x4_t acc[4];
-                for (int j = 0; j < 4; j++) acc[j] = vld1q_f32(bias + c0 + 4 * j);
-                for (int t = 0; t < 9; t++) {
-                    const float *x = valid[t] ? (const float *)(const void *)base[t] + c0 : zero;
-                    const float *wt = w + (size_t)t * cp + c0;
-                    for (int j = 0; j < 4; j++) acc[j] = vfmaq_f32(acc[j], vld1q_f32(x + 4 * j), vld1q_f32(wt + 4 * j));
+    for (int oy = oy0; oy < oy1; oy++) {
+        sc_dw3_rows rows;
+        sc_dw3_rows_init(&rows, s, (const char *)in, pb, oy);
+        float *orow = out + (size_t)oy * s->out_w * oc;
+        for (int cc = 0; cc < c; cc += CH) {
+            int cn = SC_MIN(CH, c - cc);
+            for (int k = 0; k < s->out_w; k += GROUP) {
+                int ox[GROUP];
+                const char *tp[GROUP][9];
+                group_taps(&rows, s, pb, k, (size_t)cc * sizeof(float), (const char *)zero, ox, tp);
+                for (int t0 = 0; t0 < cn; t0 += 16) {
+                    int c0 = cc + t0;
+                    float32x4_t a[GROUP][4];
+                    for (int i = 0; i < 4; i++) {
+                        float32x4_t b = vld1q_f32(bias + c0 + 4 * i);
+                        for (int j = 0; j < GROUP; j++) a[j][i] = b;
+                    }
+                    for (int t = 0; t < 9; t++) {
+                        const float *wt = w + (size_t)t * cp + c0;
+                        float32x4_t wv[4] = { vld1q_f32(wt), vld1q_f32(wt + 4), vld1q_f32(wt + 8), vld1q_f32(wt + 12) };
+                        for (int j = 0; j < GROUP; j++) {
+                            const float *x = (const float *)(const void *)tp[j][t] + t0;
+                            for (int i = 0; i < 4; i++) a[j][i] = vfmaq_f32(a[j][i], vld1q_f32(x + 4 * i), wv[i]);
+                        }
+                    }
+                    int nj = SC_MIN(16, c - c0);
+                    for (int j = 0; j < GROUP; j++) {
+                        float tmp[16];
+                        for (int i = 0; i < 4; i++) vst1q_f32(tmp + 4 * i, vminq_f32(hi, vmaxq_f32(lo, a[j][i])));
+                        memcpy(orow + (size_t)ox[j] * oc + c0, tmp, sizeof(float) * (size_t)nj);
+                    }
                 }
-                float tmp[16];
-                for (int j = 0; j < 4; j++) vst1q_f32(tmp + 4 * j, vminq_f32(hi, vmaxq_f32(lo, acc[j])));
-                memcpy(o + c0, tmp, sizeof(float) * (size_t)SC_MIN(16, c - c0));
             }
         }
+    }
 }

@@ -1,11 +1,30 @@
 /* Depthwise 3×3 for AVX-512. uint8: 32 channels per step; the inputs are widened to 16 bits,
  * and vpdpwssd with the int16 weights' odd (then even) channels masked off yields exact
  * int32 products of the even (odd) channels, so no pairs are summed. f32: 16
- * channels per FMA. Padding taps read a tile of the input zero point (0.0f). */
+ * channels per FMA. Padding taps read a tile of the input zero point (0.0f).
+ *
+ * Every pixel runs at the same speed, edges included: the pixels whose three columns lie
+ * inside the input row go in groups of 4 (f32) or 2 (uint8) with independent accumulator
+ * chains, the taps being fixed offsets from three row bases; a padding row's base is the pad
+ * tile with a pixel stride of 0, so the rows touching the top or bottom padding take the same
+ * path. The other pixels (left and right columns, the interior's leftover) go in groups of
+ * the same size through per-pixel tap pointers (edge_taps), a short group repeating its
+ * last pixel and skipping its store. Each pixel sums its taps in the order t = 0..8 whatever
+ * its group, so results do not depend on the grouping, the row split or the thread count.
+ *
+ * Loop order: output rows in blocks whose input rows stay in L2; within a block, channel
+ * chunks whose three input rows stay in L1 while the block's rows move down (two of three
+ * rows reused from L1 at stride 1); within a row, channel tiles outside and pixels inside, the
+ * tile's 9 weight vectors in registers. */
+#include <stddef.h>
 #include <string.h>
 
 #include "core/kernels/packed.h"
 #include "core/kernels/x86/requant_x86.h"
+
+#define CHUNK_BYTES 1024          /* largest chunk of one pixel's channels (the pad tile's size) */
+#define L1_ROWS_BYTES (24 * 1024) /* three input rows of a chunk: half of L1D */
+#define L2_BLOCK_BYTES (256 * 1024)
 
 /* Output columns [*lo, *hi) whose three taps all lie inside the input row: there the tap
  * addresses are plain offsets, without the per-tap padding checks of sc_dw3_pixel. */
@@ -14,8 +33,103 @@ static inline void interior_cols(const sc_conv_shape *s, int *lo, int *hi)
     int a = (s->pad_left + s->stride_w - 1) / s->stride_w;   /* ox·stride - pad >= 0 */
     int last = s->in_w - 3 + s->pad_left;                     /* ox·stride - pad + 2 <= in_w - 1 */
     int b = last < 0 ? 0 : last / s->stride_w + 1;
-    *lo = a;
-    *hi = SC_MAX(a, SC_MIN(b, s->out_w));
+    *lo = SC_MIN(a, s->out_w);
+    *hi = SC_MAX(*lo, SC_MIN(b, s->out_w));
+}
+
+/* Channels per chunk (a multiple of `tile`, at most CHUNK_BYTES worth): three input rows of
+ * the chunk fit L1_ROWS_BYTES. */
+static int chunk_channels(const sc_conv_shape *s, size_t elem, int tile, int c)
+{
+    size_t per_ch = 3 * (size_t)s->in_w * elem;
+    int ch = (int)SC_MIN((size_t)L1_ROWS_BYTES / per_ch, (size_t)CHUNK_BYTES / elem) / tile * tile;
+    ch = SC_MAX(ch, tile);
+    return SC_MIN(ch, (c + tile - 1) / tile * tile);
+}
+
+/* Output rows per block: the block's input rows (all channels) fit L2_BLOCK_BYTES. */
+static int block_rows(const sc_conv_shape *s, size_t pixel_bytes)
+{
+    size_t row = (size_t)s->in_w * pixel_bytes;
+    int n = (int)SC_MIN((size_t)L2_BLOCK_BYTES / (row ? row : 1), (size_t)1 << 20);
+    return SC_MAX(1, (n - 2) / s->stride_h);
+}
+
+/* Row bases for the fast groups: a row's pixel 0 at the chunk's first channel, or the pad
+ * tile with pixel stride 0 for a padding row. */
+typedef struct fast_rows {
+    const char *base[3];
+    size_t ps[3];
+} fast_rows;
+
+static inline void fast_rows_init(fast_rows *f, const sc_dw3_rows *r, size_t pixel_bytes, size_t coff, const char *pad)
+{
+    for (int ky = 0; ky < 3; ky++) {
+        f->base[ky] = r->row[ky] ? r->row[ky] + coff : pad;
+        f->ps[ky] = r->row[ky] ? pixel_bytes : 0;
+    }
+}
+
+/* Edge pixel k of a row: [0, lo) and then the pixels after the fast groups. */
+static inline int edge_pixel(int k, int lo, int n_fast) { return k < lo ? k : k + n_fast; }
+
+/* The 9 tap pointers of pixel ox from the row bases (as sc_dw3_pixel, without branches):
+ * a tap outside the row, or in a padding row, points at the pad tile. */
+static inline void edge_taps(const fast_rows *f, const sc_conv_shape *s, int ox, const char *pad, const char *tap[9])
+{
+    int ix0 = ox * s->stride_w - s->pad_left;
+    for (int kx = 0; kx < 3; kx++) {
+        int ix = ix0 + kx, ok = ix >= 0 && ix < s->in_w;
+        size_t col = ok ? (size_t)ix : 0;
+        for (int ky = 0; ky < 3; ky++) tap[ky * 3 + kx] = ok ? f->base[ky] + col * f->ps[ky] : pad;
+    }
+}
+
+/* ---- uint8 ------------------------------------------------------------------------------ */
+
+#define U8_TILE 32
+
+/* Two pixels: ix0 = first tap column of the first, `sw` columns apart; `reuse` (a constant,
+ * with sw 1 or 2) loads each input pixel of a row once. */
+SC_X86_INLINE void u8_pair(const fast_rows *f, size_t toff, int ix0, int sw, int reuse, const __m512i we[9], const __m512i wo[9],
+                           __m512i be, __m512i bo, const sc_rq512 *rq, __mmask32 sm, uint8_t *o, size_t oc)
+{
+    __m512i ae0 = be, ao0 = bo, ae1 = be, ao1 = bo;
+#pragma GCC unroll 3
+    for (int ky = 0; ky < 3; ky++) {
+        size_t d = f->ps[ky];
+        const char *r = f->base[ky] + (size_t)ix0 * d + toff;
+        if (reuse) {
+            /* the row's 3 + sw input pixels, each widened once */
+            __m512i x[5];
+#pragma GCC unroll 5
+            for (int j = 0; j < 3 + sw; j++)
+                x[j] = _mm512_cvtepu8_epi16(_mm256_loadu_si256((const __m256i *)(const void *)(r + (size_t)j * d)));
+#pragma GCC unroll 3
+            for (int kx = 0; kx < 3; kx++) {
+                const int t = ky * 3 + kx;
+                ae0 = _mm512_dpwssd_epi32(ae0, x[kx], we[t]);
+                ao0 = _mm512_dpwssd_epi32(ao0, x[kx], wo[t]);
+                ae1 = _mm512_dpwssd_epi32(ae1, x[kx + sw], we[t]);
+                ao1 = _mm512_dpwssd_epi32(ao1, x[kx + sw], wo[t]);
+            }
+        } else {
+#pragma GCC unroll 3
+            for (int kx = 0; kx < 3; kx++) {
+                const int t = ky * 3 + kx;
+                __m512i x0 = _mm512_cvtepu8_epi16(_mm256_loadu_si256((const __m256i *)(const void *)(r + (size_t)kx * d)));
+                __m512i x1 = _mm512_cvtepu8_epi16(_mm256_loadu_si256((const __m256i *)(const void *)(r + (size_t)(kx + sw) * d)));
+                ae0 = _mm512_dpwssd_epi32(ae0, x0, we[t]);
+                ao0 = _mm512_dpwssd_epi32(ao0, x0, wo[t]);
+                ae1 = _mm512_dpwssd_epi32(ae1, x1, we[t]);
+                ao1 = _mm512_dpwssd_epi32(ao1, x1, wo[t]);
+            }
+        }
+    }
+    __m512i v0 = _mm512_or_si512(sc_rq512_apply(ae0, rq), _mm512_slli_epi32(sc_rq512_apply(ao0, rq), 8));
+    _mm256_mask_storeu_epi8(o, sm, _mm512_cvtepi32_epi16(v0));
+    __m512i v1 = _mm512_or_si512(sc_rq512_apply(ae1, rq), _mm512_slli_epi32(sc_rq512_apply(ao1, rq), 8));
+    _mm256_mask_storeu_epi8(o + oc, sm, _mm512_cvtepi32_epi16(v1));
 }
 
 /* Per output row and 32-channel tile: the 9 taps' even/odd-masked weights stay in registers
@@ -27,83 +141,130 @@ void sc_u8_dwconv3x3__avx512(const sc_conv_shape *s, const sc_requant *q, const 
     const int32_t *bias = sc_u8_dw_bias(p);
     const int16_t *w = sc_u8_dw_w(p);
     int c = p->c;
-    size_t cp = (size_t)p->c_pad;
-    _Alignas(64) uint8_t pad[64];
+    size_t cp = (size_t)p->c_pad, oc = (size_t)c;
+    _Alignas(64) uint8_t pad[CHUNK_BYTES + U8_TILE];
     memset(pad, q->in_zp, sizeof(pad));
     sc_rq512 rq;
     sc_rq512_init(&rq, q);
     const __m512i lo16 = _mm512_set1_epi32(0xFFFF), hi16 = _mm512_set1_epi32((int32_t)0xFFFF0000u);
     const __m512i even_idx = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
     const __m512i odd_idx = _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
-    for (int oy = oy0; oy < oy1; oy++) {
-        sc_dw3_rows rows;
-        sc_dw3_rows_init(&rows, s, (const char *)in, (size_t)c, oy);
-        uint8_t *orow = out + (size_t)oy * s->out_w * (size_t)c;
-        int fast_lo = 0, fast_hi = 0;
-        if (rows.row[0] && rows.row[1] && rows.row[2]) interior_cols(s, &fast_lo, &fast_hi);
-        for (int c0 = 0; c0 < c; c0 += 32) {
-            __m512i we[9], wo[9];
+    int sw = s->stride_w, lo, hi;
+    interior_cols(s, &lo, &hi);
+    int n_fast = (hi - lo) / 2 * 2, n_edge = s->out_w - n_fast;
+    int ch = chunk_channels(s, 1, U8_TILE, c), rb = block_rows(s, (size_t)c);
+    for (int yb = oy0; yb < oy1; yb += rb) {
+        int ye = SC_MIN(oy1, yb + rb);
+        for (int cc = 0; cc < c; cc += ch) {
+            int cn = SC_MIN(ch, c - cc);
+            for (int oy = yb; oy < ye; oy++) {
+                sc_dw3_rows rows;
+                sc_dw3_rows_init(&rows, s, (const char *)in, (size_t)c, oy);
+                fast_rows f;
+                fast_rows_init(&f, &rows, (size_t)c, (size_t)cc, (const char *)pad);
+                uint8_t *orow = out + (size_t)oy * s->out_w * oc + cc;
+                /* the fast groups: tiles outside, the tile's weights in registers */
+                if (n_fast > 0)
+                    for (int t0 = 0; t0 < cn; t0 += U8_TILE) {
+                        int c0 = cc + t0, nj = c - c0;
+                        __mmask32 sm = nj >= 32 ? (__mmask32)0xFFFFFFFFu : (__mmask32)((1u << nj) - 1);
+                        __m512i we[9], wo[9];
 #pragma GCC unroll 9
-            for (int t = 0; t < 9; t++) {
-                __m512i wv = _mm512_loadu_si512(w + (size_t)t * cp + c0);
-                we[t] = _mm512_and_si512(wv, lo16);
-                wo[t] = _mm512_and_si512(wv, hi16);
-            }
-            __m512i b0 = _mm512_loadu_si512(bias + c0), b1 = _mm512_loadu_si512(bias + c0 + 16);
-            __m512i be = _mm512_permutex2var_epi32(b0, even_idx, b1), bo = _mm512_permutex2var_epi32(b0, odd_idx, b1);
-            int nj = c - c0;
-            __mmask32 sm = nj >= 32 ? (__mmask32)0xFFFFFFFFu : (__mmask32)((1u << nj) - 1);
-            for (int ox = 0; ox < s->out_w;) {
-                if (ox >= fast_lo && ox + 2 <= fast_hi) {
-                    /* two interior pixels at once: vpdpwssd's latency sits on each
-                     * accumulator's chain of 9, so two pixels' four independent chains keep
-                     * the units busy; the taps are fixed offsets from the top-left one */
-                    size_t off = (size_t)(ox * s->stride_w - s->pad_left) * (size_t)c + (size_t)c0;
-                    size_t step = (size_t)s->stride_w * (size_t)c;
-                    __m512i ae0 = be, ao0 = bo, ae1 = be, ao1 = bo;
-#pragma GCC unroll 3
-                    for (int ky = 0; ky < 3; ky++) {
-                        const char *r = rows.row[ky] + off;
-#pragma GCC unroll 3
-                        for (int kx = 0; kx < 3; kx++) {
-                            const char *t0 = r + (size_t)kx * (size_t)c;
-                            const int t = ky * 3 + kx;
-                            __m512i x0 = _mm512_cvtepu8_epi16(_mm256_loadu_si256((const __m256i *)(const void *)t0));
-                            __m512i x1 = _mm512_cvtepu8_epi16(_mm256_loadu_si256((const __m256i *)(const void *)(t0 + step)));
-                            ae0 = _mm512_dpwssd_epi32(ae0, x0, we[t]);
-                            ao0 = _mm512_dpwssd_epi32(ao0, x0, wo[t]);
-                            ae1 = _mm512_dpwssd_epi32(ae1, x1, we[t]);
-                            ao1 = _mm512_dpwssd_epi32(ao1, x1, wo[t]);
+                        for (int t = 0; t < 9; t++) {
+                            __m512i wv = _mm512_loadu_si512(w + (size_t)t * cp + c0);
+                            we[t] = _mm512_and_si512(wv, lo16);
+                            wo[t] = _mm512_and_si512(wv, hi16);
+                        }
+                        __m512i b0 = _mm512_loadu_si512(bias + c0), b1 = _mm512_loadu_si512(bias + c0 + 16);
+                        __m512i be = _mm512_permutex2var_epi32(b0, even_idx, b1), bo = _mm512_permutex2var_epi32(b0, odd_idx, b1);
+                        for (int ox = lo; ox < lo + n_fast; ox += 2) {
+                            uint8_t *o = orow + (size_t)ox * oc + t0;
+                            int ix0 = ox * sw - s->pad_left;
+                            if (sw == 1) u8_pair(&f, (size_t)t0, ix0, 1, 1, we, wo, be, bo, &rq, sm, o, oc);
+                            else if (sw == 2) u8_pair(&f, (size_t)t0, ix0, 2, 1, we, wo, be, bo, &rq, sm, o, oc);
+                            else u8_pair(&f, (size_t)t0, ix0, sw, 0, we, wo, be, bo, &rq, sm, o, oc);
                         }
                     }
-                    uint8_t *o = orow + (size_t)ox * c + c0;
-                    __m512i v0 = _mm512_or_si512(sc_rq512_apply(ae0, &rq), _mm512_slli_epi32(sc_rq512_apply(ao0, &rq), 8));
-                    _mm256_mask_storeu_epi8(o, sm, _mm512_cvtepi32_epi16(v0));
-                    __m512i v1 = _mm512_or_si512(sc_rq512_apply(ae1, &rq), _mm512_slli_epi32(sc_rq512_apply(ao1, &rq), 8));
-                    _mm256_mask_storeu_epi8(o + c, sm, _mm512_cvtepi32_epi16(v1));
-                    ox += 2;
-                    continue;
-                }
-                const char *tap[9];
-                sc_dw3_pixel(&rows, s, (size_t)c, ox, (size_t)c0, (const char *)pad, tap);
-                __m512i ae = be, ao = bo;
+                /* the other pixels in pairs through tap pointers; tiles inside */
+                for (int k = 0; k < n_edge; k += 2) {
+                    int ox0 = edge_pixel(k, lo, n_fast), two = k + 1 < n_edge;
+                    int ox1 = two ? edge_pixel(k + 1, lo, n_fast) : ox0;
+                    const char *tp0[9], *tp1[9];
+                    edge_taps(&f, s, ox0, (const char *)pad, tp0);
+                    edge_taps(&f, s, ox1, (const char *)pad, tp1);
+                    for (int t0 = 0; t0 < cn; t0 += U8_TILE) {
+                        int c0 = cc + t0, nj = c - c0;
+                        __mmask32 sm = nj >= 32 ? (__mmask32)0xFFFFFFFFu : (__mmask32)((1u << nj) - 1);
+                        __m512i b0 = _mm512_loadu_si512(bias + c0), b1 = _mm512_loadu_si512(bias + c0 + 16);
+                        __m512i ae0 = _mm512_permutex2var_epi32(b0, even_idx, b1), ao0 = _mm512_permutex2var_epi32(b0, odd_idx, b1);
+                        __m512i ae1 = ae0, ao1 = ao0;
 #pragma GCC unroll 9
-                for (int t = 0; t < 9; t++) {
-                    __m512i xv = _mm512_cvtepu8_epi16(_mm256_loadu_si256((const __m256i *)(const void *)tap[t]));
-                    /* vpdpwssd (multiply int16 pairs, add both products to an int32 lane) with
-                     * the odd, then the even channel of each pair zeroed in the weights: exact
-                     * products of the even and the odd channels. The 18 masked weight vectors
-                     * stay in registers (GCC 12 spills none): no ANDs per tap, as masking the
-                     * inputs needed (0.73 -> 0.62 ms over the COCO model's depthwise layers). */
-                    ae = _mm512_dpwssd_epi32(ae, xv, we[t]);
-                    ao = _mm512_dpwssd_epi32(ao, xv, wo[t]);
+                        for (int t = 0; t < 9; t++) {
+                            /* vpdpwssd (multiply int16 pairs, add both products to an int32
+                             * lane) with the odd, then the even channel of each pair zeroed in
+                             * the weights: exact products of the even and the odd channels */
+                            __m512i wv = _mm512_loadu_si512(w + (size_t)t * cp + c0);
+                            __m512i wet = _mm512_and_si512(wv, lo16), wot = _mm512_and_si512(wv, hi16);
+                            __m512i x0 = _mm512_cvtepu8_epi16(_mm256_loadu_si256((const __m256i *)(const void *)(tp0[t] + t0)));
+                            __m512i x1 = _mm512_cvtepu8_epi16(_mm256_loadu_si256((const __m256i *)(const void *)(tp1[t] + t0)));
+                            ae0 = _mm512_dpwssd_epi32(ae0, x0, wet);
+                            ao0 = _mm512_dpwssd_epi32(ao0, x0, wot);
+                            ae1 = _mm512_dpwssd_epi32(ae1, x1, wet);
+                            ao1 = _mm512_dpwssd_epi32(ao1, x1, wot);
+                        }
+                        __m512i v0 = _mm512_or_si512(sc_rq512_apply(ae0, &rq), _mm512_slli_epi32(sc_rq512_apply(ao0, &rq), 8));
+                        _mm256_mask_storeu_epi8(orow + (size_t)ox0 * oc + t0, sm, _mm512_cvtepi32_epi16(v0));
+                        if (two) {
+                            __m512i v1 = _mm512_or_si512(sc_rq512_apply(ae1, &rq), _mm512_slli_epi32(sc_rq512_apply(ao1, &rq), 8));
+                            _mm256_mask_storeu_epi8(orow + (size_t)ox1 * oc + t0, sm, _mm512_cvtepi32_epi16(v1));
+                        }
+                    }
                 }
-                __m512i v = _mm512_or_si512(sc_rq512_apply(ae, &rq), _mm512_slli_epi32(sc_rq512_apply(ao, &rq), 8));
-                _mm256_mask_storeu_epi8(orow + (size_t)ox * c + c0, sm, _mm512_cvtepi32_epi16(v));
-                ox++;
             }
         }
     }
+}
+
+/* ---- f32 -------------------------------------------------------------------------------- */
+
+#define F32_TILE 16
+
+SC_X86_INLINE __m512 clampf(__m512 v, __m512 lo, __m512 hi) { return _mm512_min_ps(hi, _mm512_max_ps(lo, v)); }
+
+/* np pixels (a constant): ix0 = first tap column of the first, sw columns apart (a constant:
+ * each input pixel of a row is loaded once and taken by the pixels that use it), or any
+ * stride with sw = 0 and `step` (one load per tap). Each accumulator takes its taps in the
+ * order t = 0..8. */
+SC_X86_INLINE void f32_group(const fast_rows *f, size_t toff, int ix0, int np, int sw, int step, __mmask16 m,
+                             const __m512 wt[9], __m512 b, __m512 lo, __m512 hi, float *o, size_t oc)
+{
+    __m512 a[8];
+#pragma GCC unroll 8
+    for (int q = 0; q < np; q++) a[q] = b;
+#pragma GCC unroll 3
+    for (int ky = 0; ky < 3; ky++) {
+        size_t d = f->ps[ky];
+        const char *r = f->base[ky] + (size_t)ix0 * d + toff;
+        if (sw) {
+#pragma GCC unroll 20
+            for (int j = 0; j < (np - 1) * sw + 3; j++) {
+                __m512 x = _mm512_maskz_loadu_ps(m, r + (size_t)j * d);
+#pragma GCC unroll 3
+                for (int kx = 0; kx < 3; kx++) {
+                    int q = (j - kx) / sw;
+                    if (j >= kx && (j - kx) % sw == 0 && q < np) a[q] = _mm512_fmadd_ps(x, wt[ky * 3 + kx], a[q]);
+                }
+            }
+        } else {
+#pragma GCC unroll 3
+            for (int kx = 0; kx < 3; kx++)
+#pragma GCC unroll 8
+                for (int q = 0; q < np; q++)
+                    a[q] = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, r + ((size_t)q * (size_t)step + (size_t)kx) * d), wt[ky * 3 + kx], a[q]);
+        }
+    }
+#pragma GCC unroll 8
+    for (int q = 0; q < np; q++) _mm512_mask_storeu_ps(o + (size_t)q * oc, m, clampf(a[q], lo, hi));
 }
 
 void sc_f32_dwconv3x3__avx512(const sc_conv_shape *s, float act_min, float act_max, const float *in,
@@ -112,59 +273,80 @@ void sc_f32_dwconv3x3__avx512(const sc_conv_shape *s, float act_min, float act_m
     const sc_dw_packed *p = packed;
     const float *bias = sc_f32_dw_bias(p), *w = sc_f32_dw_w(p);
     int c = p->c;
-    size_t cp = (size_t)p->c_pad, pb = (size_t)c * sizeof(float);
-    _Alignas(64) float zero[16] = { 0 };
-    __m512 lo = _mm512_set1_ps(act_min), hi = _mm512_set1_ps(act_max);
-    for (int oy = oy0; oy < oy1; oy++) {
-        sc_dw3_rows rows;
-        sc_dw3_rows_init(&rows, s, (const char *)in, pb, oy);
-        float *orow = out + (size_t)oy * s->out_w * (size_t)c;
-        int fast_lo = 0, fast_hi = 0;
-        if (rows.row[0] && rows.row[1] && rows.row[2]) interior_cols(s, &fast_lo, &fast_hi);
-        for (int c0 = 0; c0 < c; c0 += 16) {
-            int nj = c - c0;
-            __mmask16 m = nj >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << nj) - 1);
-            __m512 wt[9];
+    size_t cp = (size_t)p->c_pad, pb = (size_t)c * sizeof(float), oc = (size_t)c;
+    _Alignas(64) float zero[CHUNK_BYTES / sizeof(float)] = { 0 };
+    __m512 vlo = _mm512_set1_ps(act_min), vhi = _mm512_set1_ps(act_max);
+    int sw = s->stride_w, lo, hi;
+    interior_cols(s, &lo, &hi);
+    int n_fast = (hi - lo) / 4 * 4, n_edge = s->out_w - n_fast;
+    int ch = chunk_channels(s, sizeof(float), F32_TILE, c), rb = block_rows(s, pb);
+    for (int yb = oy0; yb < oy1; yb += rb) {
+        int ye = SC_MIN(oy1, yb + rb);
+        for (int cc = 0; cc < c; cc += ch) {
+            int cn = SC_MIN(ch, c - cc);
+            size_t coff = (size_t)cc * sizeof(float);
+            for (int oy = yb; oy < ye; oy++) {
+                sc_dw3_rows rows;
+                sc_dw3_rows_init(&rows, s, (const char *)in, pb, oy);
+                fast_rows f;
+                fast_rows_init(&f, &rows, pb, coff, (const char *)zero);
+                float *orow = out + (size_t)oy * s->out_w * oc + cc;
+                /* the fast groups: tiles outside, the tile's weights in registers */
+                if (n_fast > 0)
+                    for (int t0 = 0; t0 < cn; t0 += F32_TILE) {
+                        int c0 = cc + t0, nj = c - c0;
+                        __mmask16 m = nj >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << nj) - 1);
+                        __m512 wt[9];
 #pragma GCC unroll 9
-            for (int t = 0; t < 9; t++) wt[t] = _mm512_loadu_ps(w + (size_t)t * cp + c0);
-            __m512 b = _mm512_loadu_ps(bias + c0);
-            for (int ox = 0; ox < s->out_w;) {
-                if (ox >= fast_lo && ox + 4 <= fast_hi) {
-                    /* four interior pixels at once: four independent FMA chains hide the
-                     * FMA latency (one 9-long chain per pixel left the core mostly idle);
-                     * each pixel still sums its taps in the order t = 0..8 */
-                    size_t off = (size_t)(ox * s->stride_w - s->pad_left) * pb + (size_t)c0 * sizeof(float);
-                    size_t step = (size_t)s->stride_w * pb;
-                    __m512 a0 = b, a1 = b, a2 = b, a3 = b;
-#pragma GCC unroll 3
-                    for (int ky = 0; ky < 3; ky++) {
-                        const char *r = rows.row[ky] + off;
-#pragma GCC unroll 3
-                        for (int kx = 0; kx < 3; kx++) {
-                            const char *t0 = r + (size_t)kx * pb;
-                            __m512 wv = wt[ky * 3 + kx];
-                            a0 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, t0), wv, a0);
-                            a1 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, t0 + step), wv, a1);
-                            a2 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, t0 + 2 * step), wv, a2);
-                            a3 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, t0 + 3 * step), wv, a3);
+                        for (int t = 0; t < 9; t++) wt[t] = _mm512_loadu_ps(w + (size_t)t * cp + c0);
+                        __m512 b = _mm512_loadu_ps(bias + c0);
+                        size_t toff = (size_t)t0 * sizeof(float);
+                        int ox = lo;
+                        if (sw == 1) {
+                            for (; ox + 8 <= lo + n_fast; ox += 8)
+                                f32_group(&f, toff, ox - s->pad_left, 8, 1, 1, m, wt, b, vlo, vhi, orow + (size_t)ox * oc + t0, oc);
+                            for (; ox < lo + n_fast; ox += 4)
+                                f32_group(&f, toff, ox - s->pad_left, 4, 1, 1, m, wt, b, vlo, vhi, orow + (size_t)ox * oc + t0, oc);
+                        } else if (sw == 2) {
+                            for (; ox + 8 <= lo + n_fast; ox += 8)
+                                f32_group(&f, toff, 2 * ox - s->pad_left, 8, 2, 2, m, wt, b, vlo, vhi, orow + (size_t)ox * oc + t0, oc);
+                            for (; ox < lo + n_fast; ox += 4)
+                                f32_group(&f, toff, 2 * ox - s->pad_left, 4, 2, 2, m, wt, b, vlo, vhi, orow + (size_t)ox * oc + t0, oc);
+                        } else {
+                            for (; ox < lo + n_fast; ox += 4)
+                                f32_group(&f, toff, ox * sw - s->pad_left, 4, 0, sw, m, wt, b, vlo, vhi, orow + (size_t)ox * oc + t0, oc);
                         }
                     }
-                    float *o = orow + (size_t)ox * c + c0;
-                    _mm512_mask_storeu_ps(o, m, _mm512_min_ps(hi, _mm512_max_ps(lo, a0)));
-                    _mm512_mask_storeu_ps(o + c, m, _mm512_min_ps(hi, _mm512_max_ps(lo, a1)));
-                    _mm512_mask_storeu_ps(o + 2 * (size_t)c, m, _mm512_min_ps(hi, _mm512_max_ps(lo, a2)));
-                    _mm512_mask_storeu_ps(o + 3 * (size_t)c, m, _mm512_min_ps(hi, _mm512_max_ps(lo, a3)));
-                    ox += 4;
-                    continue;
-                }
-                const char *tap[9];
-                sc_dw3_pixel(&rows, s, pb, ox, (size_t)c0 * sizeof(float), (const char *)zero, tap);
-                __m512 acc = b;
+                /* the other pixels in fours through tap pointers; tiles inside */
+                for (int k = 0; k < n_edge; k += 4) {
+                    int np = SC_MIN(4, n_edge - k), ox[4];
+                    const char *tp[4][9];
+                    for (int j = 0; j < 4; j++) {
+                        ox[j] = edge_pixel(k + SC_MIN(j, np - 1), lo, n_fast);
+                        edge_taps(&f, s, ox[j], (const char *)zero, tp[j]);
+                    }
+                    for (int t0 = 0; t0 < cn; t0 += F32_TILE) {
+                        int c0 = cc + t0, nj = c - c0;
+                        __mmask16 m = nj >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << nj) - 1);
+                        size_t toff = (size_t)t0 * sizeof(float);
+                        __m512 b = _mm512_loadu_ps(bias + c0);
+                        __m512 a0 = b, a1 = b, a2 = b, a3 = b;
 #pragma GCC unroll 9
-                for (int t = 0; t < 9; t++)
-                    acc = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, tap[t]), wt[t], acc);
-                _mm512_mask_storeu_ps(orow + (size_t)ox * c + c0, m, _mm512_min_ps(hi, _mm512_max_ps(lo, acc)));
-                ox++;
+                        for (int t = 0; t < 9; t++) {
+                            __m512 wv = _mm512_loadu_ps(w + (size_t)t * cp + c0);
+                            a0 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, tp[0][t] + toff), wv, a0);
+                            a1 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, tp[1][t] + toff), wv, a1);
+                            a2 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, tp[2][t] + toff), wv, a2);
+                            a3 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, tp[3][t] + toff), wv, a3);
+                        }
+                        /* a repeated pixel stores the same values again: no branches here
+                         * (GCC would sink the skipped pixels' chains behind them) */
+                        _mm512_mask_storeu_ps(orow + (size_t)ox[0] * oc + t0, m, clampf(a0, vlo, vhi));
+                        _mm512_mask_storeu_ps(orow + (size_t)ox[1] * oc + t0, m, clampf(a1, vlo, vhi));
+                        _mm512_mask_storeu_ps(orow + (size_t)ox[2] * oc + t0, m, clampf(a2, vlo, vhi));
+                        _mm512_mask_storeu_ps(orow + (size_t)ox[3] * oc + t0, m, clampf(a3, vlo, vhi));
+                    }
+                }
             }
         }
     }
