@@ -76,6 +76,8 @@ static void usage(FILE *f)
         "  --result         only machine-readable lines: RESULT engine=ssdcam model=... threads=... prec=...\n"
         "                   median_ms=... p10_ms=... p90_ms=... min_ms=... runs=... (../shared/bench format)\n"
         "Kernel level: the best this CPU runs, or SC_KERNELS=ref|portable|avx2|avx512|neon.\n"
+        "SC_FUSE=0|2: no depthwise 3x3 + 1x1 pair as one pass, or every one (default: dw outputs >= 1 MB;\n"
+        "           a fused pair's row reads \"dw+1x1\").\n"
         "On a busy machine run it SCHED_FIFO: chrt -f 10 ssdcam bench (scripts/bench-peers.py does).\n"
         "exit codes: 0 ok, 2 usage, 3 model missing or unreadable\n");
 }
@@ -217,13 +219,14 @@ static void print_e2e(const target *t, const stats *s, const report *rp, const o
     fflush(stdout);
 }
 
-enum { CLS_PW, CLS_DW, CLS_CONV, CLS_OTHER, N_CLS };
-static const char *const cls_names[N_CLS] = { "conv 1x1", "dw 3x3", "other conv", "other" };
+enum { CLS_PW, CLS_DW, CLS_FUSED, CLS_CONV, CLS_OTHER, N_CLS };
+static const char *const cls_names[N_CLS] = { "conv 1x1", "dw 3x3", "dw+1x1 fused", "other conv", "other" };
 
 static int kind_class(const char *kind)
 {
     if (!strncmp(kind, "conv 1x1", 8)) return CLS_PW;
     if (!strncmp(kind, "dw 3x3", 6)) return CLS_DW;
+    if (!strncmp(kind, "dw+1x1", 6)) return CLS_FUSED;
     if (!strncmp(kind, "conv", 4)) return CLS_CONV;
     return CLS_OTHER;
 }
@@ -306,15 +309,37 @@ static void layer_kind(const sc_nn_layer *l, char *kind, size_t n)
     }
 }
 
-static void net_layer_describe(sc_net *net, int li, char *name, size_t name_n, char *kind, size_t kind_n, int64_t *macs)
+/* A depthwise → 1×1 pair that sc_net runs fused (sc_net_fused) shows as one row on the
+ * depthwise layer, kind "dw+1x1 sN", with both layers' time and mult-adds; the 1×1 layer's
+ * row reads "conv 1x1 fused", with no time or mult-adds of its own. */
+static void net_layer_describe(sc_net *net, const sc_kernels *kern, const sc_pool *pool, int li, char *name,
+                               size_t name_n, char *kind, size_t kind_n, int64_t *macs)
 {
     const sc_nn_layer *l = sc_net_layer(net, li);
     const sc_nn_tensor *o = sc_net_tensor(net, l->out);
     char k[24];
     layer_kind(l, k, sizeof(k));
-    snprintf(kind, kind_n, "%s", k);
-    snprintf(name, name_n, "%s %dx%dx%d", o->name, o->h, o->w, o->c);
+    int fused = sc_net_fused(net, kern, pool, li);
     *macs = l->macs;
+    if (fused > 0) {
+        snprintf(kind, kind_n, "dw+1x1 s%d", l->shape.stride_h);
+        *macs += sc_net_layer(net, li + 1)->macs;
+    } else if (fused < 0) {
+        snprintf(kind, kind_n, "conv 1x1 fused");
+        *macs = 0;
+    } else {
+        snprintf(kind, kind_n, "%s", k);
+    }
+    snprintf(name, name_n, "%s %dx%dx%d", o->name, o->h, o->w, o->c);
+}
+
+/* SC_FUSE=0 runs every layer on its own, SC_FUSE=2 fuses every depthwise → 1x1 pair it can
+ * (sc_net_set_fusion), for A/B timing; default: the net's own choice. */
+static void apply_fuse_env(sc_net *net)
+{
+    const char *env = getenv("SC_FUSE");
+    if (env && !strcmp(env, "0")) sc_net_set_fusion(net, SC_FUSE_OFF);
+    else if (env && !strcmp(env, "2")) sc_net_set_fusion(net, SC_FUSE_ALL);
 }
 
 /* The COCO network alone, on our own pool (the detector's own is created with 1 thread). */
@@ -325,10 +350,11 @@ typedef struct net_ctx {
 } net_ctx;
 
 static void net_run(void *c) { net_ctx *x = c; sc_net_run(x->net, &x->k, x->pool); }
-static void net_step(void *c, int i) { net_ctx *x = c; sc_net_run_layer(x->net, &x->k, x->pool, i); }
+static void net_step(void *c, int i) { net_ctx *x = c; sc_net_run_step(x->net, &x->k, x->pool, i); }
 static void net_describe(void *c, int i, char *name, size_t nn, char *kind, size_t kn, int64_t *macs)
 {
-    net_layer_describe(((net_ctx *)c)->net, i, name, nn, kind, kn, macs);
+    net_ctx *x = c;
+    net_layer_describe(x->net, &x->k, x->pool, i, name, nn, kind, kn, macs);
 }
 static int net_hidden(void *c, int i) { return sc_net_layer(((net_ctx *)c)->net, i)->type == SC_L_RESHAPE; }
 
@@ -361,6 +387,7 @@ static int bench_coco(const opts *o, report *rp, int size, int with_layers)
         return SC_EXIT_MODEL;
     }
     net_ctx x = { .net = sc_detector_net(d) };
+    apply_fuse_env(x.net);
     init_kernels(&x.k);
     sc_detector_stats st;
     sc_detector_get_stats(d, &st);
@@ -486,7 +513,7 @@ static void bnet_describe(void *c, int i, char *name, size_t nn, char *kind, siz
     bnet_ctx *x = c;
     int li = sc_bench_net_step_layer(x->b, i);
     if (li >= 0) {
-        net_layer_describe(sc_bench_net_net(x->b), li, name, nn, kind, kn, macs);
+        net_layer_describe(sc_bench_net_net(x->b), &x->k, x->pool, li, name, nn, kind, kn, macs);
         return;
     }
     snprintf(name, nn, "%s", sc_bench_net_step_name(x->b, i));
@@ -512,6 +539,7 @@ static int bench_bnet(const opts *o, report *rp, sc_bench_arch arch)
             sc_log_error("bench: cannot build the %s network", arch == SC_BENCH_SSD_MNV1 ? "ssd" : "mnv1");
             return SC_EXIT_FAIL;
         }
+        apply_fuse_env(sc_bench_net_net(x.b));
         for (int ti = 0; ti < o->n_threads; ti++) {
             if (!make_pool(o->threads[ti], &x.pool)) break;
             target t = { .prec = int8 ? "int8" : "fp32", .threads = o->threads[ti], .macs = sc_bench_net_macs(x.b),

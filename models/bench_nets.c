@@ -464,7 +464,7 @@ void sc_bench_net_run_step(sc_bench_net *b, const sc_kernels *k, sc_pool *pool, 
 {
     int l = sc_bench_net_step_layer(b, step);
     if (l >= 0) {
-        sc_net_run_layer(b->net, k, pool, l);
+        sc_net_run_step(b->net, k, pool, l);   /* as sc_net_run: fused pairs run in their first step */
     } else if (step == 0 && b->int8) {
         io_task t = { .b = b, .count = (size_t)b->in_size * b->in_size * 3 };
         split(&t, pool, 16384, quantise_span);

@@ -16,6 +16,8 @@ struct sc_net {
     int n_allocs, max_allocs;
     uint8_t *arena;
     size_t arena_bytes;
+    uint8_t *dw_pw;              /* per layer, set by plan: heads a dw 3×3 → pointwise pair (dw_pw_pair) */
+    int fusion;                  /* sc_net_set_fusion: SC_FUSE_OFF, _AUTO (default) or _ALL */
 };
 
 sc_status sc_net_create(int max_tensors, int max_layers, sc_net **out)
@@ -29,7 +31,9 @@ sc_status sc_net_create(int max_tensors, int max_layers, sc_net **out)
     n->tensors = calloc((size_t)max_tensors, sizeof(*n->tensors));
     n->layers = calloc((size_t)max_layers, sizeof(*n->layers));
     n->allocs = calloc((size_t)n->max_allocs, sizeof(void *));
-    if (!n->tensors || !n->layers || !n->allocs) { sc_net_destroy(n); return SC_E_NOMEM; }
+    n->dw_pw = calloc((size_t)max_layers + 1, 1);
+    n->fusion = SC_FUSE_AUTO;
+    if (!n->tensors || !n->layers || !n->allocs || !n->dw_pw) { sc_net_destroy(n); return SC_E_NOMEM; }
     *out = n;
     return SC_OK;
 }
@@ -40,6 +44,7 @@ void sc_net_destroy(sc_net *n)
     for (int i = 0; i < n->n_allocs; i++) sc_aligned_free(n->allocs[i]);
     sc_aligned_free(n->arena);
     free(n->allocs);
+    free(n->dw_pw);
     free(n->layers);
     free(n->tensors);
     free(n);
@@ -121,6 +126,44 @@ static const sc_nn_layer *fused_logistic(const sc_net *n, int i, int check_mem)
     return post;
 }
 
+/* 1×1 weights up to this size are re-read per band of a fused dw → pointwise pair (from L2:
+ * they stay there between bands). Larger ones (the 19×19×512 float layers: 1 MB) would be
+ * streamed again for every band, costing more than the dw output traffic the fusion saves. */
+#define FUSE_MAX_W_BYTES ((size_t)256 * 1024)
+
+/* SC_FUSE_AUTO fuses a pair only when the depthwise output is at least this big (about L2):
+ * a smaller one stays in L2 unfused anyway, and fusing it measured slower (float 38×38×128,
+ * 740 KB: +6-12 %; every uint8 pair of the COCO model at 1 thread: +1-3 %). */
+#define FUSE_AUTO_MIN_MID_BYTES ((size_t)1024 * 1024)
+
+/* Layer i is a depthwise 3×3 whose output only the pointwise conv i + 1 reads (no graph
+ * output, no alias read elsewhere), with 1×1 weights of at most FUSE_MAX_W_BYTES: sc_net_run
+ * may run the two as one pass over row bands (run_dw_pw). Structure only (needs the lifetimes
+ * of plan's first pass), so the arena layout does not depend on the packing or the kernels;
+ * the packing, the kernels, the thread count and sc_net_set_fusion decide at run time
+ * (fused_pw); the fusion mode at plan time also decides which pairs plan makes room for. */
+static int dw_pw_pair(const sc_net *n, int i)
+{
+    if (i < 0 || i + 1 >= n->n_layers) return 0;
+    const sc_nn_layer *dw = &n->layers[i], *pw = &n->layers[i + 1];
+    if (dw->type != SC_L_DWCONV || dw->n_in != 1 || !sc_conv_is_dw3x3(&dw->shape)) return 0;
+    if (pw->type != SC_L_CONV || pw->n_in != 1 || !sc_conv_is_pointwise(&pw->shape)) return 0;
+    int d = root_of(n, dw->out), x = root_of(n, dw->in[0]), y = root_of(n, pw->out);
+    const sc_nn_tensor *dt = &n->tensors[d], *yt = &n->tensors[y];
+    if (root_of(n, pw->in[0]) != d || dt->first != i || dt->last != i + 1 || y == d || y == x || x == d ||
+        dt->dt != yt->dt)
+        return 0;
+    const sc_conv_shape *a = &dw->shape, *b = &pw->shape;
+    if (b->in_h != a->out_h || b->in_w != a->out_w || b->in_c != a->out_c || b->out_h != a->out_h ||
+        b->out_w != a->out_w)
+        return 0;
+    /* uint8 GEMM rows may be read up to the next multiple of 4 bytes (core/kernels/packed.h):
+     * past a band's last pixel that would be bytes another task writes */
+    if (dt->dt == SC_DT_U8 && b->in_c % 4) return 0;
+    size_t w_bytes = (size_t)b->in_c * (size_t)b->out_c * sc_dtype_size(dt->dt);
+    return w_bytes <= FUSE_MAX_W_BYTES;
+}
+
 sc_status sc_net_plan(sc_net *n, int input, const int *outputs, int n_outputs)
 {
     for (int i = 0; i < n->n_tensors; i++) {
@@ -141,6 +184,19 @@ sc_status sc_net_plan(sc_net *n, int input, const int *outputs, int n_outputs)
     for (int li = 0; li < n->n_layers; li++)
         if (fused_logistic(n, li, 0))
             for (int k = 0; k < n->layers[li].n_in; k++) touch(n, n->layers[li].in[k], li + 1);
+    /* a dw → pointwise pair run fused reads the depthwise input while the pointwise output is
+     * written (the unfused order would let the two share bytes): the input lives through the
+     * pointwise layer, for the pairs the fusion mode set now would fuse (SC_FUSE_AUTO: those
+     * with a depthwise output of 1 MB or more). Extending the others costs: the COCO model's
+     * arena laid out for all its pairs ran 1-3 % slower unfused. Pairs whose input and
+     * output end up sharing bytes never run fused (fused_pw checks). Decided before any
+     * lifetime is extended. */
+    for (int li = 0; li < n->n_layers; li++) n->dw_pw[li] = (uint8_t)dw_pw_pair(n, li);
+    for (int li = 0; li < n->n_layers; li++)
+        if (n->dw_pw[li] && (n->fusion == SC_FUSE_ALL ||
+                             (n->fusion == SC_FUSE_AUTO &&
+                              n->tensors[root_of(n, n->layers[li].out)].bytes >= FUSE_AUTO_MIN_MID_BYTES)))
+            touch(n, n->layers[li].in[0], li + 1);
 
     /* Greedy placement, largest first, at the lowest offset that overlaps no placed tensor
      * whose lifetime overlaps. */
@@ -332,6 +388,140 @@ static void run_conv(sc_net *n, const sc_nn_layer *l, const sc_kernels *k, sc_po
     sc_pool_parallel(pool, conv_rows, &t, (size_t)((units + per - 1) / per));
 }
 
+/* ---- depthwise 3×3 → pointwise pairs, one pass over row bands --------------------------
+ *
+ * Unfused, a depthwise layer writes its whole output (150×150×32 floats: 2.9 MB) and the 1×1
+ * GEMM after it reads it back from L3 or memory. Fused, a task owns a run of depthwise output
+ * rows (one contiguous run per thread, as run_conv splits depthwise layers) and walks it in
+ * bands of a few rows: the depthwise kernel computes the band's rows into a band buffer (the
+ * task's first rows of the depthwise output tensor, reused for every band), then the GEMM
+ * kernel reads those pixels (the pointwise shape with the pixels as one column, as run_conv
+ * runs it) while they are still in L1/L2. Each element is computed by the same kernels, whose
+ * results do not depend on the row or pixel range, so the pointwise output has the bytes of
+ * the unfused run, for any thread count; the depthwise output tensor, which nothing else
+ * reads, is left holding the last bands.
+ *
+ * Measured (AVX-512, 2 shared cores; `SC_FUSE=0|2 ssdcam bench` per-layer medians alternated
+ * 3×, and fused/unfused interleaved in one process): the float ssd_mnv1_300 pairs conv1, 2, 3,
+ * 5 together -0.3..-2 % at 1 thread (conv1 -2..-9 %), -3..-4 % at 2 threads; end to end
+ * within the ±2 % noise. Fusing every pair: conv4 (38×38×128 s2, 740 KB) +6..+12 %, the COCO
+ * model's uint8 pairs +1..+3 % at 1 thread (-5 % at 2), and its arena laid out for them ran
+ * 1-3 % slower even unfused. Hence SC_FUSE_AUTO: depthwise outputs that would not stay in L2
+ * (float conv1, 2, 3, 5). Writing each band into its own rows of the tensor instead of one
+ * reused buffer was +1.5 % at 1 thread: the 1×1 GEMM is compute-bound and the prefetchers
+ * hide most of the L3 round trip, so the gain is small. */
+
+/* Depthwise output bytes of one band (a band's dw output and 1×1 output stay in L2), and the
+ * fewest pixels a band gives the GEMM (its panels are ~96 rows). */
+#define FUSE_BAND_BYTES ((size_t)128 * 1024)
+#define FUSE_BAND_MIN_PIXELS 96
+
+/* 1 when sc_net_run runs layers i and i + 1 as one fused pass with kernels k on `threads`
+ * threads: a structural pair (dw_pw_pair), fusion on (SC_FUSE_AUTO: a depthwise output of at
+ * least FUSE_AUTO_MIN_MID_BYTES), both layers packed and their packed
+ * kernels present, the 1×1 layer not split by channels, and (checked again after plan) the
+ * pointwise output sharing no bytes with the depthwise input or output. */
+static int fused_pw(const sc_net *n, const sc_kernels *k, int threads, int i)
+{
+    if (n->fusion == SC_FUSE_OFF || i < 0 || i + 1 >= n->n_layers || !n->dw_pw[i]) return 0;
+    const sc_nn_layer *dw = &n->layers[i], *pw = &n->layers[i + 1];
+    if (n->fusion == SC_FUSE_AUTO && n->tensors[root_of(n, dw->out)].bytes < FUSE_AUTO_MIN_MID_BYTES) return 0;
+    int f32 = n->tensors[dw->out].dt == SC_DT_F32;
+    if (dw->packing != SC_PACK_DW3X3 || pw->packing != SC_PACK_GEMM) return 0;
+    if (f32 ? !k->f32_dwconv3x3 || !k->f32_gemmconv : !k->u8_dwconv3x3 || !k->u8_gemmconv) return 0;
+    if (oc_split(n, pw, k, threads)) return 0;
+    const sc_nn_tensor *x = &n->tensors[root_of(n, dw->in[0])], *d = &n->tensors[root_of(n, dw->out)];
+    const sc_nn_tensor *y = &n->tensors[root_of(n, pw->out)];
+    size_t ys = sc_align_up(y->bytes + SC_OVERREAD);
+    for (int a = 0; a < 2; a++) {
+        const sc_nn_tensor *u = a ? d : x;
+        size_t us = sc_align_up(u->bytes + SC_OVERREAD);
+        if (u->offset < y->offset + ys && y->offset < u->offset + us) return 0;
+    }
+    return 1;
+}
+
+typedef struct dw_pw_task {
+    sc_net *net;
+    const sc_nn_layer *dw, *pw;
+    const sc_kernels *k;
+    sc_conv_shape pw_shape;      /* the pointwise layer's pixels as one column */
+    int rows_per_task;           /* depthwise output rows */
+    int band_rows;               /* rows per band (the last band of a task may be shorter) */
+} dw_pw_task;
+
+static void dw_pw_rows(void *ctx, size_t index)
+{
+    const dw_pw_task *t = ctx;
+    const sc_nn_layer *dw = t->dw, *pw = t->pw;
+    const sc_conv_shape *ds = &dw->shape;
+    const int w = ds->out_w;
+    const int oy0 = (int)index * t->rows_per_task, oy1 = SC_MIN(oy0 + t->rows_per_task, ds->out_h);
+    const size_t esz = sc_dtype_size(t->net->tensors[dw->out].dt);
+    const size_t in_row = (size_t)ds->in_w * (size_t)ds->in_c * esz, mid_row = (size_t)w * (size_t)ds->out_c * esz;
+    const size_t out_px = (size_t)pw->shape.out_c * esz;
+    const uint8_t *in = sc_net_data(t->net, dw->in[0]);
+    uint8_t *mid = sc_net_data(t->net, dw->out), *out = sc_net_data(t->net, pw->out);
+    const sc_kernels *k = t->k;
+    /* bands of equal height (the task's rows over ceil(rows / band_rows) bands) */
+    int n_bands = (oy1 - oy0 + t->band_rows - 1) / t->band_rows;
+    if (n_bands < 1) return;
+    int band = (oy1 - oy0 + n_bands - 1) / n_bands;
+    /* every band goes to the task's own first rows of the depthwise output, which stay in
+     * L1/L2 from one band to the next (no new lines to fetch and write back per band) */
+    uint8_t *buf = mid + (size_t)oy0 * mid_row;
+    for (int y = oy0; y < oy1; y += band) {
+        int y1 = SC_MIN(y + band, oy1);
+        /* output rows [y, y1) as rows [0, y1 - y) of the same convolution on the input from
+         * row y·stride − pad_top on: no padding above (y > 0 starts inside the input), the
+         * taps below still checked against in_h; the kernels' results depend only on the taps */
+        sc_conv_shape s = *ds;
+        const uint8_t *src = in;
+        int r0 = 0, r1 = y1;
+        if (y > 0) {
+            int start = y * ds->stride_h - ds->pad_top;
+            SC_ASSERT(start >= 0);
+            src += (size_t)start * in_row;
+            s.in_h -= start;
+            s.pad_top = 0;
+            s.out_h = y1 - y;
+            r1 = y1 - y;
+        }
+        /* the band's pixels, one column, as the first rows of a GEMM writing pixel y·w on */
+        sc_conv_shape p = t->pw_shape;
+        p.in_h = p.out_h = (y1 - y) * w;
+        uint8_t *dst = out + (size_t)y * w * out_px;
+        if (esz == 4) {
+            k->f32_dwconv3x3(&s, dw->act_min, dw->act_max, (const float *)(const void *)src, dw->packed,
+                             (float *)(void *)buf, r0, r1);
+            k->f32_gemmconv(&p, pw->act_min, pw->act_max, (const float *)(const void *)buf, pw->packed,
+                            (float *)(void *)dst, 0, p.out_h, 0, pw->shape.out_c);
+        } else {
+            k->u8_dwconv3x3(&s, &dw->q, src, dw->packed, buf, r0, r1);
+            k->u8_gemmconv(&p, &pw->q, buf, pw->packed, dst, 0, p.out_h, 0, pw->shape.out_c);
+        }
+    }
+}
+
+/* Runs layers i (depthwise) and i + 1 (pointwise) fused; fused_pw(n, k, threads, i) holds. */
+static void run_dw_pw(sc_net *n, int i, const sc_kernels *k, sc_pool *pool)
+{
+    const sc_nn_layer *dw = &n->layers[i], *pw = &n->layers[i + 1];
+    dw_pw_task t = { n, dw, pw, k, pw->shape, 0, 0 };
+    int px = pw->shape.out_h * pw->shape.out_w;
+    t.pw_shape.in_h = t.pw_shape.out_h = px;
+    t.pw_shape.in_w = t.pw_shape.out_w = 1;
+    const int h = dw->shape.out_h, w = dw->shape.out_w;
+    size_t row_bytes = (size_t)w * (size_t)dw->shape.out_c * sc_dtype_size(n->tensors[dw->out].dt);
+    int band = (int)SC_MIN(FUSE_BAND_BYTES / (row_bytes ? row_bytes : 1), (size_t)h);
+    band = SC_MAX(band, (FUSE_BAND_MIN_PIXELS + w - 1) / w);
+    t.band_rows = SC_MAX(band, 1);
+    /* one contiguous run of rows per thread, as run_conv splits depthwise layers */
+    int threads = sc_pool_threads(pool);
+    t.rows_per_task = (h + threads - 1) / threads;
+    sc_pool_parallel(pool, dw_pw_rows, &t, (size_t)((h + t.rows_per_task - 1) / t.rows_per_task));
+}
+
 static inline uint8_t clamp_u8(int32_t v, int32_t lo, int32_t hi)
 {
     return (uint8_t)(v < lo ? lo : v > hi ? hi : v);
@@ -509,6 +699,20 @@ static void run_logistic(sc_net *n, const sc_nn_layer *l, const sc_kernels *k, s
     run_elemwise(pool, logistic_span, &t);
 }
 
+void sc_net_set_fusion(sc_net *n, sc_fuse_mode mode)
+{
+    n->fusion = mode == SC_FUSE_OFF || mode == SC_FUSE_ALL ? mode : SC_FUSE_AUTO;
+}
+sc_fuse_mode sc_net_fusion(const sc_net *n) { return (sc_fuse_mode)n->fusion; }
+
+int sc_net_fused(const sc_net *n, const sc_kernels *k, const sc_pool *pool, int i)
+{
+    int threads = sc_pool_threads(pool);
+    if (fused_pw(n, k, threads, i)) return 1;
+    if (fused_pw(n, k, threads, i - 1)) return -1;
+    return 0;
+}
+
 void sc_net_run_layer(sc_net *n, const sc_kernels *k, sc_pool *pool, int i)
 {
     const sc_nn_layer *l = &n->layers[i];
@@ -522,15 +726,17 @@ void sc_net_run_layer(sc_net *n, const sc_kernels *k, sc_pool *pool, int i)
     }
 }
 
+void sc_net_run_step(sc_net *n, const sc_kernels *k, sc_pool *pool, int i)
+{
+    int threads = sc_pool_threads(pool);
+    if (i > 0 && (fused_logistic(n, i - 1, 1) || fused_pw(n, k, threads, i - 1))) return;   /* ran with i - 1 */
+    const sc_nn_layer *post = fused_logistic(n, i, 1);
+    if (post) run_concat(n, &n->layers[i], post, k, pool);
+    else if (fused_pw(n, k, threads, i)) run_dw_pw(n, i, k, pool);
+    else sc_net_run_layer(n, k, pool, i);
+}
+
 void sc_net_run(sc_net *n, const sc_kernels *k, sc_pool *pool)
 {
-    for (int i = 0; i < n->n_layers; i++) {
-        const sc_nn_layer *post = fused_logistic(n, i, 1);
-        if (post) {
-            run_concat(n, &n->layers[i], post, k, pool);
-            i++;
-            continue;
-        }
-        sc_net_run_layer(n, k, pool, i);
-    }
+    for (int i = 0; i < n->n_layers; i++) sc_net_run_step(n, k, pool, i);
 }
