@@ -126,6 +126,19 @@ static inline void sc_dw3_pixel(const sc_dw3_rows *r, const sc_conv_shape *s, si
     }
 }
 
+/* The n pixels of a depthwise group starting at output column k (a short group at the row's
+ * end repeats its last pixel) and their 9 tap pointers each, at byte offset `coff` of each
+ * pixel (padding taps at `pad`): the AVX2 and NEON kernels run a group's independent
+ * accumulator chains over them. */
+static inline void sc_dw3_group(const sc_dw3_rows *r, const sc_conv_shape *s, size_t pixel_bytes, int k, int n,
+                                size_t coff, const char *pad, int *ox, const char *(*tap)[9])
+{
+    for (int j = 0; j < n; j++) {
+        ox[j] = k + j < s->out_w ? k + j : s->out_w - 1;
+        sc_dw3_pixel(r, s, pixel_bytes, ox[j], coff, pad, tap[j]);
+    }
+}
+
 /* sc_requantize + out_zp + the activation clamp, as the references store it. */
 static inline uint8_t sc_requant_u8(int32_t acc, const sc_requant *q)
 {

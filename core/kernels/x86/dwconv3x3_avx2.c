@@ -16,17 +16,6 @@
 #define CHUNK_BYTES 1024
 #define GROUP 4
 
-/* The pixels of group k (a short group repeats its last pixel) and their tap pointers at
- * byte offset coff of each pixel. */
-static inline void group_taps(const sc_dw3_rows *rows, const sc_conv_shape *s, size_t pixel_bytes, int k, size_t coff,
-                              const char *pad, int ox[GROUP], const char *tp[GROUP][9])
-{
-    for (int j = 0; j < GROUP; j++) {
-        ox[j] = SC_MIN(k + j, s->out_w - 1);
-        sc_dw3_pixel(rows, s, pixel_bytes, ox[j], coff, pad, tp[j]);
-    }
-}
-
 void sc_u8_dwconv3x3__avx2(const sc_conv_shape *s, const sc_requant *q, const uint8_t *in,
                            const void *packed, uint8_t *out, int oy0, int oy1)
 {
@@ -49,7 +38,7 @@ void sc_u8_dwconv3x3__avx2(const sc_conv_shape *s, const sc_requant *q, const ui
             for (int k = 0; k < s->out_w; k += GROUP) {
                 int ox[GROUP];
                 const char *tp[GROUP][9];
-                group_taps(&rows, s, (size_t)c, k, (size_t)cc, (const char *)pad, ox, tp);
+                sc_dw3_group(&rows, s, (size_t)c, k, GROUP, (size_t)cc, (const char *)pad, ox, tp);
                 for (int t0 = 0; t0 < cn; t0 += 16) {
                     int c0 = cc + t0;
                     __m256i ae[GROUP], ao[GROUP];
@@ -107,7 +96,7 @@ void sc_f32_dwconv3x3__avx2(const sc_conv_shape *s, float act_min, float act_max
             for (int k = 0; k < s->out_w; k += GROUP) {
                 int ox[GROUP];
                 const char *tp[GROUP][9];
-                group_taps(&rows, s, pb, k, (size_t)cc * sizeof(float), (const char *)zero, ox, tp);
+                sc_dw3_group(&rows, s, pb, k, GROUP, (size_t)cc * sizeof(float), (const char *)zero, ox, tp);
                 for (int t0 = 0; t0 < cn; t0 += 8) {
                     int c0 = cc + t0;
                     size_t toff = (size_t)t0 * sizeof(float);
