@@ -10,8 +10,8 @@
  * segments up to the end-of-image marker, GIF blocks up to the end of the first frame, PNG
  * chunk lengths). PNG already fails in stb when truncated (except in the CRC of the final IEND
  * chunk, which holds no image data), but only after allocating what the lengths announce.
- * Two stb_image 2.27 bugs found by fuzzing are also guarded here (dht_segment_ok, the PGM decode);
- * tests/fuzz/regress/image/ keeps the inputs. */
+ * Three stb_image 2.27 bugs found by fuzzing are also guarded here (dht_segment_ok, the PGM
+ * decode, png_idat_ok); tests/fuzz/regress/image/ keeps the inputs. */
 #include "app/image_io.h"
 
 #include <errno.h>
@@ -220,6 +220,23 @@ static int png_complete(const uint8_t *p, size_t n)
     return 1;   /* no IEND: stb reports it */
 }
 
+/* 0 if an empty IDAT chunk comes before the first IDAT with data. Such a file is valid PNG, but
+ * stb_image 2.27 then computes NULL + 0 for its (not yet allocated) compressed-data buffer,
+ * undefined behaviour in C (found by tests/fuzz/fuzz_image.c under UBSan in CI). No encoder we
+ * know writes one; it is refused with its own message. Chunk lengths were checked by
+ * png_complete(). */
+static int png_idat_ok(const uint8_t *p, size_t n)
+{
+    size_t i = 8;
+    while (n - i >= 8) {
+        uint32_t len = (uint32_t)p[i] << 24 | (uint32_t)p[i + 1] << 16 | (uint32_t)p[i + 2] << 8 | p[i + 3];
+        if (memcmp(p + i + 4, "IDAT", 4) == 0) return len != 0;
+        if (memcmp(p + i + 4, "IEND", 4) == 0 || len > n - i - 8 || n - i - 8 - len < 4) return 1;
+        i += 12 + (size_t)len;
+    }
+    return 1;
+}
+
 /* 0 if a number in a binary PPM/PGM header (width, height, maxval) exceeds 10^8: stb_image 2.27
  * reads them into an int without an overflow check (undefined behaviour, found by
  * tests/fuzz/fuzz_image.c). Any picture we accept has far smaller numbers. */
@@ -395,6 +412,10 @@ sc_status sc_image_load_mem_with(const void *data, size_t len, const char *name,
         (fmt == SC_IMGFMT_GIF && !gif_complete(p, len)) ||
         (fmt == SC_IMGFMT_PNM && !pnm_complete(p, len))) {
         sc_set_err(err, errlen, "%s: truncated %s file (%zu bytes)", name, fmt_names[fmt], len);
+        return SC_E_FORMAT;
+    }
+    if (fmt == SC_IMGFMT_PNG && !png_idat_ok(p, len)) {
+        sc_set_err(err, errlen, "%s: PNG whose first IDAT chunk is empty (not supported)", name);
         return SC_E_FORMAT;
     }
     if (fmt == SC_IMGFMT_BMP && !bmp_palette_ok(p, len)) {

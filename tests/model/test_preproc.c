@@ -247,6 +247,38 @@ static void make_path(char *out, size_t n, const char *name)
 }
 
 /* Truncations of a valid file: all must fail cleanly (checked under ASan/UBSan in CI). */
+/* An empty IDAT chunk (valid PNG) before the first IDAT with data is refused with a message
+ * (stb_image 2.27 computes NULL + 0 for it: image_io.c png_idat_ok); after it, the picture
+ * loads unchanged. png holds one IDAT chunk after IHDR (as stb_image_write writes it). */
+static void empty_idat(const uint8_t *png, size_t len, const sc_image *want)
+{
+    static const uint8_t empty[12] = { 0, 0, 0, 0, 'I', 'D', 'A', 'T', 0x35, 0xAF, 0x06, 0x1E };
+    size_t idat = 8 + 25;                                 /* signature, IHDR chunk */
+    size_t idat_len = (size_t)png[idat] << 24 | png[idat + 1] << 16 | png[idat + 2] << 8 | png[idat + 3];
+    SC_ASSERT(memcmp(png + idat + 4, "IDAT", 4) == 0 && idat + 12 + idat_len <= len);
+    uint8_t *buf = malloc(len + 12);
+    SC_ASSERT(buf);
+    char err[256] = "";
+    sc_image img;
+    for (int before = 0; before < 2; before++) {
+        size_t at = before ? idat : idat + 12 + idat_len;
+        memcpy(buf, png, at);
+        memcpy(buf + at, empty, 12);
+        memcpy(buf + at + 12, png + at, len - at);
+        sc_status st = sc_image_load_mem(buf, len + 12, "idat.png", &img, err, sizeof(err));
+        if (before) {
+            CHECKF(st == SC_E_FORMAT && strstr(err, "idat.png") && strstr(err, "IDAT"),
+                   "empty IDAT first: %s (%s)", sc_status_str(st), err);
+        } else {
+            CHECKF(st == SC_OK, "empty IDAT after the data: %s", err);
+            CHECK(st != SC_OK || (img.width == want->width && img.height == want->height &&
+                                  memcmp(img.data, want->data, (size_t)want->width * want->height * 3) == 0));
+        }
+        if (st == SC_OK) sc_image_fini(&img);
+    }
+    free(buf);
+}
+
 static void truncations(const char *label, const uint8_t *data, size_t len, const char *ext,
                         size_t tail_ok)
 {
@@ -386,6 +418,7 @@ static void test_errors(const char *td)
         size_t plen;
         uint8_t *png = (uint8_t *)sc_test_read_file(path, &plen);
         if (png) truncations("png", png, plen, "png", 12);   /* IEND */
+        if (png) empty_idat(png, plen, &pic);
         free(png);
         make_path(path, sizeof(path), "round.ppm");
         CHECK(write_pnm(path, &pic));
