@@ -10,8 +10,9 @@
  * segments up to the end-of-image marker, GIF blocks up to the end of the first frame, PNG
  * chunk lengths). PNG already fails in stb when truncated (except in the CRC of the final IEND
  * chunk, which holds no image data), but only after allocating what the lengths announce.
- * Three stb_image 2.27 bugs found by fuzzing are also guarded here (dht_segment_ok, the PGM
- * decode, png_idat_ok); tests/fuzz/regress/image/ keeps the inputs. */
+ * stb_image 2.27 bugs found by fuzzing are also guarded here (dht_segment_ok, the PGM decode,
+ * png_idat_ok, the OS/2 BMP palette count in bmp_header); tests/fuzz/regress/image/ keeps the
+ * inputs. */
 #include "app/image_io.h"
 
 #include <errno.h>
@@ -117,56 +118,78 @@ static uint32_t rd_le32(const uint8_t *p)
     return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
-/* 1 unless an uncompressed BMP's pixel array runs past n bytes. */
+/* A BMP header as stb_image 2.27 reads it: the Windows headers (40 bytes or more) and the
+ * OS/2 1.x core header (12 bytes: 16-bit unsigned width and height, no compression field).
+ * `colours` is the palette size stb takes, which for the OS/2 header is (offset - 38) / 3,
+ * four entries fewer than the file holds (stb counts 12 header bytes twice). */
+typedef struct bmp_header {
+    uint32_t off, hdr, comp, bpp;
+    int64_t w, h, colours;
+} bmp_header;
+
+/* 0 if the header is cut short. */
+static int bmp_read_header(const uint8_t *p, size_t n, bmp_header *b)
+{
+    if (n < 18) return 0;
+    b->off = rd_le32(p + 10);
+    b->hdr = rd_le32(p + 14);
+    if (b->hdr == 12) {
+        if (n < 26) return 0;
+        b->w = p[18] | p[19] << 8;
+        b->h = p[20] | p[21] << 8;
+        b->bpp = (uint32_t)p[24] | (uint32_t)p[25] << 8;
+        b->comp = 0;
+        b->colours = ((int64_t)b->off - 38) / 3;
+    } else {
+        if (n < 34) return 0;
+        b->w = (int32_t)rd_le32(p + 18);
+        b->h = (int32_t)rd_le32(p + 22);
+        b->bpp = (uint32_t)p[28] | (uint32_t)p[29] << 8;
+        b->comp = rd_le32(p + 30);
+        b->colours = ((int64_t)b->off - 14 - b->hdr) / 4;
+    }
+    return 1;
+}
+
+/* 1 unless an uncompressed BMP's pixel array runs past n bytes, or a palette image has no
+ * palette (stb 2.27 then colours the pixels from its uninitialised palette array). */
 static int bmp_complete(const uint8_t *p, size_t n)
 {
-    uint32_t off, hdr, comp, bpp;
-    int64_t w, h;
-    uint64_t row, need;
-    if (n < 18) return 0;
-    off = rd_le32(p + 10);
-    hdr = rd_le32(p + 14);
-    if (hdr < 40) return 1;                          /* OS/2 core header: leave it to stb */
-    if (n < 34) return 0;
-    w = (int32_t)rd_le32(p + 18);
-    h = (int32_t)rd_le32(p + 22);
-    bpp = (uint32_t)p[28] | (uint32_t)p[29] << 8;
-    comp = rd_le32(p + 30);
+    bmp_header b;
+    if (!bmp_read_header(p, n, &b)) return 0;
+    if (b.hdr != 12 && b.hdr < 40) return 1;            /* stb refuses other header sizes */
     /* stb refuses RLE (1, 2) itself, but 2.27 reads the field as an int and takes any value
      * over 2^31 for uncompressed (fuzz_image.c): those are refused here. */
-    if (comp != 0 && comp != 3 && comp != 6) return comp == 1 || comp == 2;
-    if (w <= 0 || h == 0 || bpp == 0 || bpp > 32) return 1;
-    /* A palette image needs a palette: with a pixel offset that leaves none (or a negative
-     * count), stb 2.27 colours the pixels from its uninitialised palette array. */
-    if (bpp <= 8 && (off < 14 + (uint64_t)hdr + 4 || (off - 14 - (uint64_t)hdr) / 4 > 256)) return 0;
-    if (h < 0) h = -h;
-    row = ((uint64_t)w * bpp + 31) / 32 * 4;
-    need = (uint64_t)off + row * (uint64_t)h;
-    return need <= n;
+    if (b.comp != 0 && b.comp != 3 && b.comp != 6) return b.comp == 1 || b.comp == 2;
+    if (b.w <= 0 || b.h == 0 || b.bpp == 0 || b.bpp > 32) return 1;
+    /* pixels before the end of the header: stb 2.27 then reads the OS/2 kind from byte 26 on
+     * and past the end of the file as zeros */
+    if (b.off < 14 + (uint64_t)b.hdr) return 0;
+    if (b.bpp <= 8 && (b.colours < 1 || b.colours > 256)) return 0;
+    uint64_t h = (uint64_t)(b.h < 0 ? -b.h : b.h), row = ((uint64_t)b.w * b.bpp + 31) / 32 * 4;
+    return (uint64_t)b.off + row * h <= n;
 }
 
 /* 0 if an uncompressed 1/4/8-bit BMP (whose pixels are all present: bmp_complete) has a
  * pixel whose colour index is past the end of its palette, else 1. A palette shorter than
  * 2^bpp is legal, but stb_image 2.27 then colours such pixels from the uninitialised rest of
- * its palette array (found by tests/fuzz/fuzz_image.c: two decodes of the same bytes differed).
+ * its palette array (found by tests/fuzz/fuzz_image.c: two decodes of the same bytes differed;
+ * for the OS/2 header, with stb's short count, also valid files using their last 4 colours).
  * Only files with a short palette are scanned. */
 static int bmp_palette_ok(const uint8_t *p, size_t n)
 {
-    if (n < 34) return 1;
-    uint32_t off = rd_le32(p + 10), hdr = rd_le32(p + 14);
-    if (hdr < 40 || rd_le32(p + 30) != 0) return 1;  /* OS/2 header or compressed: not this case */
-    uint32_t bpp = (uint32_t)p[28] | (uint32_t)p[29] << 8;
-    int64_t w = (int32_t)rd_le32(p + 18), h = (int32_t)rd_le32(p + 22);
-    if ((bpp != 1 && bpp != 4 && bpp != 8) || w <= 0 || h == 0 || off < 14 + (uint64_t)hdr) return 1;
-    if (h < 0) h = -h;
-    uint64_t colours = (off - 14 - (uint64_t)hdr) / 4, row = ((uint64_t)w * bpp + 31) / 32 * 4;
-    if (colours >= (1u << bpp) || (uint64_t)off + row * (uint64_t)h > n) return 1;
+    bmp_header b;
+    if (!bmp_read_header(p, n, &b) || (b.hdr != 12 && b.hdr < 40) || b.comp != 0) return 1;
+    if ((b.bpp != 1 && b.bpp != 4 && b.bpp != 8) || b.w <= 0 || b.h == 0 || b.colours < 1) return 1;
+    int64_t h = b.h < 0 ? -b.h : b.h;
+    uint64_t row = ((uint64_t)b.w * b.bpp + 31) / 32 * 4;
+    if (b.colours >= (1 << b.bpp) || (uint64_t)b.off + row * (uint64_t)h > n) return 1;
     for (int64_t y = 0; y < h; y++) {
-        const uint8_t *r = p + off + (uint64_t)y * row;
-        for (int64_t x = 0; x < w; x++) {
-            unsigned idx = bpp == 8 ? r[x] : bpp == 4 ? (r[x / 2] >> (x & 1 ? 0 : 4)) & 15u
-                                                      : (r[x / 8] >> (7 - x % 8)) & 1u;
-            if (idx >= colours) return 0;
+        const uint8_t *r = p + b.off + (uint64_t)y * row;
+        for (int64_t x = 0; x < b.w; x++) {
+            unsigned idx = b.bpp == 8 ? r[x] : b.bpp == 4 ? (r[x / 2] >> (x & 1 ? 0 : 4)) & 15u
+                                                          : (r[x / 8] >> (7 - x % 8)) & 1u;
+            if (idx >= b.colours) return 0;
         }
     }
     return 1;

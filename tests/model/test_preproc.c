@@ -279,6 +279,60 @@ static void empty_idat(const uint8_t *png, size_t len, const sc_image *want)
     free(buf);
 }
 
+/* An OS/2 1.x BMP (12-byte core header) of img: 24-bit, bottom-up, rows padded to 4 bytes.
+ * Returns the malloc'ed file and its length in *len. */
+static uint8_t *os2_bmp24(const sc_image *img, size_t *len)
+{
+    size_t row = ((size_t)img->width * 3 + 3) / 4 * 4, n = 26 + row * (size_t)img->height;
+    uint8_t *b = calloc(1, n);
+    SC_ASSERT(b);
+    b[0] = 'B', b[1] = 'M';
+    b[2] = (uint8_t)n, b[3] = (uint8_t)(n >> 8), b[4] = (uint8_t)(n >> 16), b[5] = (uint8_t)(n >> 24);
+    b[10] = 26, b[14] = 12;
+    b[18] = (uint8_t)img->width, b[19] = (uint8_t)(img->width >> 8);
+    b[20] = (uint8_t)img->height, b[21] = (uint8_t)(img->height >> 8);
+    b[22] = 1, b[24] = 24;
+    for (int y = 0; y < img->height; y++) {
+        const uint8_t *src = img->data + (size_t)(img->height - 1 - y) * img->stride_bytes;
+        uint8_t *dst = b + 26 + (size_t)y * row;
+        for (int x = 0; x < img->width; x++)
+            dst[3 * x] = src[3 * x + 2], dst[3 * x + 1] = src[3 * x + 1], dst[3 * x + 2] = src[3 * x];
+    }
+    *len = n;
+    return b;
+}
+
+/* OS/2 BMPs with a palette: stb_image 2.27 takes four entries fewer than the file holds
+ * (image_io.c bmp_header), so pixels using only the first ones decode, a pixel using one of
+ * the last four is refused (stb would colour it from uninitialised memory), and so is a file
+ * whose pixel offset leaves no palette (tests/fuzz/regress/image/stb227_os2_bmp_no_palette.bmp). */
+static void os2_palette(void)
+{
+    /* 2×2, 8 bits, 8 palette entries (stb takes 4): entry i is (10i, 20i, 30i) as BGR */
+    uint8_t f[50 + 8] = { 'B', 'M', 58, 0, 0, 0, 0, 0, 0, 0, 50, 0, 0, 0, 12, 0, 0, 0, 2, 0, 2, 0, 1, 0, 8, 0 };
+    for (int i = 0; i < 8; i++) f[26 + 3 * i] = (uint8_t)(30 * i), f[27 + 3 * i] = (uint8_t)(20 * i), f[28 + 3 * i] = (uint8_t)(10 * i);
+    static const uint8_t px[8] = { 3, 1, 0, 0, 0, 2, 0, 0 };   /* bottom row 3 1, top row 0 2 */
+    memcpy(f + 50, px, 8);
+    sc_image img;
+    char err[256] = "";
+    CHECKF(sc_image_load_mem(f, sizeof(f), "os2.bmp", &img, err, sizeof(err)) == SC_OK, "%s", err);
+    static const int want[4] = { 0, 2, 3, 1 };                   /* top-down */
+    int ok = img.data && img.width == 2 && img.height == 2;
+    for (int i = 0; ok && i < 4; i++) {
+        const uint8_t *q = img.data + (size_t)(i / 2) * img.stride_bytes + 3 * (i % 2);
+        ok = q[0] == 10 * want[i] && q[1] == 20 * want[i] && q[2] == 30 * want[i];
+    }
+    CHECK(ok);
+    if (img.data) sc_image_fini(&img);
+    f[51] = 5;                                                   /* one of the last four entries */
+    sc_status st = sc_image_load_mem(f, sizeof(f), "os2.bmp", &img, err, sizeof(err));
+    CHECKF(st == SC_E_FORMAT && strstr(err, "os2.bmp") && strstr(err, "palette"), "%s (%s)", sc_status_str(st), err);
+    f[51] = 1;
+    f[10] = 26;                                                  /* pixels right after the header */
+    st = sc_image_load_mem(f, sizeof(f), "os2.bmp", &img, err, sizeof(err));
+    CHECKF(st == SC_E_FORMAT && strstr(err, "os2.bmp"), "no palette: %s (%s)", sc_status_str(st), err);
+}
+
 static void truncations(const char *label, const uint8_t *data, size_t len, const char *ext,
                         size_t tail_ok)
 {
@@ -428,6 +482,15 @@ static void test_errors(const char *td)
         uint8_t *ppm = (uint8_t *)sc_test_read_file(path, &plen);
         if (ppm) truncations("ppm", ppm, plen, "ppm", 0);
         free(ppm);
+        /* The OS/2 1.x kind of BMP: exact round trip, then truncations. */
+        uint8_t *os2 = os2_bmp24(&pic, &plen);
+        CHECKF(sc_image_load_mem(os2, plen, "os2.bmp", &back, err, sizeof(err)) == SC_OK, "%s", err);
+        CHECK(back.data && back.width == 512 && back.height == 600 &&
+              memcmp(back.data, pic.data, (size_t)512 * 600 * 3) == 0);
+        if (back.data) sc_image_fini(&back);
+        truncations("os2bmp", os2, plen, "bmp", 0);
+        free(os2);
+        os2_palette();
         make_path(path, sizeof(path), "no_such_dir/out.png");
         CHECK_EQ_INT(sc_image_save_png(path, &pic, err, sizeof(err)), SC_E_IO);
         CHECK(strstr(err, path) != NULL);
