@@ -113,6 +113,14 @@ def main():
         g = float(rows[0][7])
         check(abs(float(rows[0][8]) - g / 2) <= 0.06 + 0.002 * g, "% peak from --peak and 2 threads")
 
+    # --warm-layers: the per-layer table says so and still lists every layer
+    rc, out, err = run("--only", "mnv1", "--prec", "fp32", "--threads", "1", "--runs", "3", "--warmup", "1",
+                       "--warm-layers")
+    check(rc == 0, f"--warm-layers exit status {rc}")
+    check(re.search(r"^per layer: mnv1_a1_224 fp32, 1 thread \(.*; warm: each layer's second run in a row\)$",
+                    out, re.M) is not None, "--warm-layers: the per-layer header says the layers ran warm")
+    check(len(LAYER.findall(out)) >= 27, f"--warm-layers: every layer has a row ({len(LAYER.findall(out))})")
+
     # help and usage errors
     rc, out, _ = run("--help")
     check(rc == 0 and "usage: ssdcam bench" in out and "--quick" in out, "--help")
