@@ -2,6 +2,7 @@
 # tests/ci/tsan.sh — the threaded parts under ThreadSanitizer (issue 8), one configuration of
 # scripts/test.sh. Builds build-test-tsan (gcc, -Db_sanitize=thread, no window) and runs:
 #   pool, queue, net_sched  fork-join pool, drop-oldest queue, layer scheduling (unit)
+#   net_fuse                depthwise → 1×1 pairs run fused over row bands on 1-3 threads (unit)
 #   mjpeg                   the capture thread on file sources, latest-frame and no-drop (unit)
 #   detect-threads          ssdcam detect on 3 photos with --threads 1 and --threads 3 (the real
 #                           network on the fork-join pool, more workers than cores): identical
@@ -58,7 +59,7 @@ new_reports() {
     return 0
 }
 
-for t in pool queue net_sched mjpeg faults run; do
+for t in pool queue net_sched net_fuse mjpeg faults run; do
     t0=$SECONDS
     rc=0
     nice -n 10 meson test -C "$dir" --no-rebuild --verbose --timeout-multiplier 4 "$t" >"$dir/tsan-$t.log" 2>&1 || rc=$?
