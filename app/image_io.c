@@ -11,8 +11,8 @@
  * chunk lengths). PNG already fails in stb when truncated (except in the CRC of the final IEND
  * chunk, which holds no image data), but only after allocating what the lengths announce.
  * stb_image 2.27 bugs found by fuzzing are also guarded here (dht_segment_ok, the PGM decode,
- * png_idat_ok, the OS/2 BMP palette count in bmp_header); tests/fuzz/regress/image/ keeps the
- * inputs. */
+ * the empty first IDAT in png_walk, the OS/2 BMP palette count in bmp_header);
+ * tests/fuzz/regress/image/ keeps the inputs. */
 #include "app/image_io.h"
 
 #include <errno.h>
@@ -153,10 +153,9 @@ static int bmp_read_header(const uint8_t *p, size_t n, bmp_header *b)
 
 /* 1 unless an uncompressed BMP's pixel array runs past n bytes, or a palette image has no
  * palette (stb 2.27 then colours the pixels from its uninitialised palette array). */
-static int bmp_complete(const uint8_t *p, size_t n)
+static int bmp_complete(const bmp_header *hd, size_t n)
 {
-    bmp_header b;
-    if (!bmp_read_header(p, n, &b)) return 0;
+    const bmp_header b = *hd;
     if (b.hdr != 12 && b.hdr < 40) return 1;            /* stb refuses other header sizes */
     /* stb refuses RLE (1, 2) itself, but 2.27 reads the field as an int and takes any value
      * over 2^31 for uncompressed (fuzz_image.c): those are refused here. */
@@ -170,16 +169,16 @@ static int bmp_complete(const uint8_t *p, size_t n)
     return (uint64_t)b.off + row * h <= n;
 }
 
-/* 0 if an uncompressed 1/4/8-bit BMP (whose pixels are all present: bmp_complete) has a
+/* 0 if an uncompressed 1/4/8-bit BMP (header b; its pixels all present: bmp_complete) has a
  * pixel whose colour index is past the end of its palette, else 1. A palette shorter than
  * 2^bpp is legal, but stb_image 2.27 then colours such pixels from the uninitialised rest of
  * its palette array (found by tests/fuzz/fuzz_image.c: two decodes of the same bytes differed;
  * for the OS/2 header, with stb's short count, also valid files using their last 4 colours).
  * Only files with a short palette are scanned. */
-static int bmp_palette_ok(const uint8_t *p, size_t n)
+static int bmp_palette_ok(const uint8_t *p, size_t n, const bmp_header *hd)
 {
-    bmp_header b;
-    if (!bmp_read_header(p, n, &b) || (b.hdr != 12 && b.hdr < 40) || b.comp != 0) return 1;
+    const bmp_header b = *hd;
+    if ((b.hdr != 12 && b.hdr < 40) || b.comp != 0) return 1;
     if ((b.bpp != 1 && b.bpp != 4 && b.bpp != 8) || b.w <= 0 || b.h == 0 || b.colours < 1) return 1;
     int64_t h = b.h < 0 ? -b.h : b.h;
     uint64_t row = ((uint64_t)b.w * b.bpp + 31) / 32 * 4;
@@ -226,38 +225,31 @@ static int pnm_complete(const uint8_t *p, size_t n)
     return v[0] * v[1] * (p[1] == '6' ? 3u : 1u) * (v[2] > 255 ? 2u : 1u) <= n - i;
 }
 
-/* 0 if a PNG chunk before IEND announces more bytes than the file has left. stb_image sizes its
- * buffer for the compressed data from the announced lengths before reading them, so a 1 KB
- * file claiming a 1.5 GB IDAT chunk made it allocate 2 GB (found by tests/fuzz/fuzz_image.c:
- * seconds per file under ASan, an out-of-memory failure on a small board). The CRC of IEND
- * may be missing, as stb allows. */
-static int png_complete(const uint8_t *p, size_t n)
+/* One walk over a PNG's chunks. Returns 0 if a chunk before IEND announces more bytes than
+ * the file has left: stb_image sizes its buffer for the compressed data from the announced
+ * lengths before reading them, so a 1 KB file claiming a 1.5 GB IDAT chunk made it allocate
+ * 2 GB (found by tests/fuzz/fuzz_image.c: seconds per file under ASan, an out-of-memory
+ * failure on a small board). The CRC of IEND may be missing, as stb allows.
+ * *empty_idat is set to 1 when an empty IDAT chunk comes before the first IDAT with data. Such
+ * a file is valid PNG, but stb_image 2.27 then computes NULL + 0 for its (not yet allocated)
+ * compressed-data buffer, undefined behaviour in C (found by fuzz_image.c under UBSan in CI);
+ * no encoder we know writes one, and it is refused with its own message. */
+static int png_walk(const uint8_t *p, size_t n, int *empty_idat)
 {
     size_t i = 8;
+    int seen_idat = 0;
+    *empty_idat = 0;
     while (n - i >= 8) {
         uint32_t len = (uint32_t)p[i] << 24 | (uint32_t)p[i + 1] << 16 | (uint32_t)p[i + 2] << 8 | p[i + 3];
         if (memcmp(p + i + 4, "IEND", 4) == 0) return 1;
         if (len > n - i - 8 || n - i - 8 - len < 4) return 0;
+        if (!seen_idat && memcmp(p + i + 4, "IDAT", 4) == 0) {
+            seen_idat = 1;
+            *empty_idat = len == 0;
+        }
         i += 12 + (size_t)len;
     }
     return 1;   /* no IEND: stb reports it */
-}
-
-/* 0 if an empty IDAT chunk comes before the first IDAT with data. Such a file is valid PNG, but
- * stb_image 2.27 then computes NULL + 0 for its (not yet allocated) compressed-data buffer,
- * undefined behaviour in C (found by tests/fuzz/fuzz_image.c under UBSan in CI). No encoder we
- * know writes one; it is refused with its own message. Chunk lengths were checked by
- * png_complete(). */
-static int png_idat_ok(const uint8_t *p, size_t n)
-{
-    size_t i = 8;
-    while (n - i >= 8) {
-        uint32_t len = (uint32_t)p[i] << 24 | (uint32_t)p[i + 1] << 16 | (uint32_t)p[i + 2] << 8 | p[i + 3];
-        if (memcmp(p + i + 4, "IDAT", 4) == 0) return len != 0;
-        if (memcmp(p + i + 4, "IEND", 4) == 0 || len > n - i - 8 || n - i - 8 - len < 4) return 1;
-        i += 12 + (size_t)len;
-    }
-    return 1;
 }
 
 /* 0 if a number in a binary PPM/PGM header (width, height, maxval) exceeds 10^8: stb_image 2.27
@@ -429,19 +421,22 @@ sc_status sc_image_load_mem_with(const void *data, size_t len, const char *name,
                 name, w, h, SC_IMAGE_MAX_SIDE, SC_IMAGE_MAX_PIXELS);
         return SC_E_RANGE;
     }
+    int png_empty_idat = 0, png_whole = fmt == SC_IMGFMT_PNG ? png_walk(p, len, &png_empty_idat) : 1;
+    bmp_header bmp = { 0 };
+    int bmp_whole = fmt == SC_IMGFMT_BMP ? bmp_read_header(p, len, &bmp) && bmp_complete(&bmp, len) : 1;
     if ((fmt == SC_IMGFMT_JPEG && !jpeg_whole) ||
-        (fmt == SC_IMGFMT_PNG && !png_complete(p, len)) ||
-        (fmt == SC_IMGFMT_BMP && !bmp_complete(p, len)) ||
+        !png_whole ||
+        !bmp_whole ||
         (fmt == SC_IMGFMT_GIF && !gif_complete(p, len)) ||
         (fmt == SC_IMGFMT_PNM && !pnm_complete(p, len))) {
         sc_set_err(err, errlen, "%s: truncated %s file (%zu bytes)", name, fmt_names[fmt], len);
         return SC_E_FORMAT;
     }
-    if (fmt == SC_IMGFMT_PNG && !png_idat_ok(p, len)) {
+    if (png_empty_idat) {
         sc_set_err(err, errlen, "%s: PNG whose first IDAT chunk is empty (not supported)", name);
         return SC_E_FORMAT;
     }
-    if (fmt == SC_IMGFMT_BMP && !bmp_palette_ok(p, len)) {
+    if (fmt == SC_IMGFMT_BMP && !bmp_palette_ok(p, len, &bmp)) {
         sc_set_err(err, errlen, "%s: corrupt BMP: a pixel's colour index is past the end of its palette", name);
         return SC_E_FORMAT;
     }
