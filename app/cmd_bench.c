@@ -78,8 +78,8 @@ static void usage(FILE *f)
         "  --result         only machine-readable lines: RESULT engine=ssdcam model=... threads=... prec=...\n"
         "                   median_ms=... p10_ms=... p90_ms=... min_ms=... runs=... (../shared/bench format)\n"
         "Kernel level: the best this CPU runs, or SC_KERNELS=ref|portable|avx2|avx512|neon.\n"
-        "SC_FUSE=0|2: no depthwise 3x3 + 1x1 pair as one pass, or every one (default: dw outputs >= 1 MB;\n"
-        "           a fused pair's row reads \"dw+1x1\").\n"
+        "SC_FUSE=0|2: no chain of layers as one pass over row bands, or every chain plan made room for\n"
+        "           (default: chains linked by tensors >= 1 MB; a chain's row reads \"fused xN\").\n"
         "On a busy machine run it SCHED_FIFO: chrt -f 10 ssdcam bench (scripts/bench-peers.py does).\n"
         "exit codes: 0 ok, 2 usage, 3 model missing or unreadable\n");
 }
@@ -223,13 +223,13 @@ static void print_e2e(const target *t, const stats *s, const report *rp, const o
 }
 
 enum { CLS_PW, CLS_DW, CLS_FUSED, CLS_CONV, CLS_OTHER, N_CLS };
-static const char *const cls_names[N_CLS] = { "conv 1x1", "dw 3x3", "dw+1x1 fused", "other conv", "other" };
+static const char *const cls_names[N_CLS] = { "conv 1x1", "dw 3x3", "fused chains", "other conv", "other" };
 
 static int kind_class(const char *kind)
 {
     if (!strncmp(kind, "conv 1x1", 8)) return CLS_PW;
     if (!strncmp(kind, "dw 3x3", 6)) return CLS_DW;
-    if (!strncmp(kind, "dw+1x1", 6)) return CLS_FUSED;
+    if (!strncmp(kind, "fused x", 7)) return CLS_FUSED;
     if (!strncmp(kind, "conv", 4)) return CLS_CONV;
     return CLS_OTHER;
 }
@@ -313,9 +313,9 @@ static void layer_kind(const sc_nn_layer *l, char *kind, size_t n)
     }
 }
 
-/* A depthwise → 1×1 pair that sc_net runs fused (sc_net_fused) shows as one row on the
- * depthwise layer, kind "dw+1x1 sN", with both layers' time and mult-adds; the 1×1 layer's
- * row reads "conv 1x1 fused", with no time or mult-adds of its own. */
+/* A chain of N layers that sc_net runs fused (sc_net_fused) shows as one row on its first
+ * layer, kind "fused xN", with the chain's time and mult-adds; the other layers' rows read
+ * "(in the chain)", with no time or mult-adds of their own. */
 static void net_layer_describe(sc_net *net, const sc_kernels *kern, const sc_pool *pool, int li, char *name,
                                size_t name_n, char *kind, size_t kind_n, int64_t *macs)
 {
@@ -326,10 +326,10 @@ static void net_layer_describe(sc_net *net, const sc_kernels *kern, const sc_poo
     int fused = sc_net_fused(net, kern, pool, li);
     *macs = l->macs;
     if (fused > 0) {
-        snprintf(kind, kind_n, "dw+1x1 s%d", l->shape.stride_h);
-        *macs += sc_net_layer(net, li + 1)->macs;
+        snprintf(kind, kind_n, "fused x%d", fused);
+        for (int j = 1; j < fused; j++) *macs += sc_net_layer(net, li + j)->macs;
     } else if (fused < 0) {
-        snprintf(kind, kind_n, "conv 1x1 fused");
+        snprintf(kind, kind_n, "(in the chain)");
         *macs = 0;
     } else {
         snprintf(kind, kind_n, "%s", k);
@@ -337,7 +337,7 @@ static void net_layer_describe(sc_net *net, const sc_kernels *kern, const sc_poo
     snprintf(name, name_n, "%s %dx%dx%d", o->name, o->h, o->w, o->c);
 }
 
-/* SC_FUSE=0 runs every layer on its own, SC_FUSE=2 fuses every depthwise → 1x1 pair it can
+/* SC_FUSE=0 runs every layer on its own, SC_FUSE=2 fuses every chain it can
  * (sc_net_set_fusion), for A/B timing; default: the net's own choice. */
 static void apply_fuse_env(sc_net *net)
 {

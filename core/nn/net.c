@@ -16,7 +16,7 @@ struct sc_net {
     int n_allocs, max_allocs;
     uint8_t *arena;
     size_t arena_bytes;
-    uint8_t *dw_pw;              /* per layer, set by plan: heads a dw 3×3 → pointwise pair (dw_pw_pair) */
+    uint8_t *link;               /* per layer, set by plan: layer i → i + 1 may run fused (chain_link) */
     int fusion;                  /* sc_net_set_fusion: SC_FUSE_OFF, _AUTO (default) or _ALL */
 };
 
@@ -31,9 +31,9 @@ sc_status sc_net_create(int max_tensors, int max_layers, sc_net **out)
     n->tensors = calloc((size_t)max_tensors, sizeof(*n->tensors));
     n->layers = calloc((size_t)max_layers, sizeof(*n->layers));
     n->allocs = calloc((size_t)n->max_allocs, sizeof(void *));
-    n->dw_pw = calloc((size_t)max_layers + 1, 1);
+    n->link = calloc((size_t)max_layers + 1, 1);
     n->fusion = SC_FUSE_AUTO;
-    if (!n->tensors || !n->layers || !n->allocs || !n->dw_pw) { sc_net_destroy(n); return SC_E_NOMEM; }
+    if (!n->tensors || !n->layers || !n->allocs || !n->link) { sc_net_destroy(n); return SC_E_NOMEM; }
     *out = n;
     return SC_OK;
 }
@@ -44,7 +44,7 @@ void sc_net_destroy(sc_net *n)
     for (int i = 0; i < n->n_allocs; i++) sc_aligned_free(n->allocs[i]);
     sc_aligned_free(n->arena);
     free(n->allocs);
-    free(n->dw_pw);
+    free(n->link);
     free(n->layers);
     free(n->tensors);
     free(n);
@@ -126,42 +126,58 @@ static const sc_nn_layer *fused_logistic(const sc_net *n, int i, int check_mem)
     return post;
 }
 
-/* 1×1 weights up to this size are re-read per band of a fused dw → pointwise pair (from L2:
- * they stay there between bands). Larger ones (the 19×19×512 float layers: 1 MB) would be
- * streamed again for every band, costing more than the dw output traffic the fusion saves. */
+/* Weights up to this size are re-read per band of a fused chain (from L2: they stay there
+ * between bands). Larger ones (the 19×19×512 float 1×1 layers: 1 MB) would be streamed again
+ * for every band, costing more than the activation traffic the fusion saves. */
 #define FUSE_MAX_W_BYTES ((size_t)256 * 1024)
 
-/* SC_FUSE_AUTO fuses a pair only when the depthwise output is at least this big (about L2):
- * a smaller one stays in L2 unfused anyway, and fusing it measured slower (float 38×38×128,
- * 740 KB: +6-12 %; every uint8 pair of the COCO model at 1 thread: +1-3 %). */
+/* SC_FUSE_AUTO links two layers only when the tensor between them is at least this big
+ * (about L2): a smaller one stays in L2 unfused anyway, and fusing it measured slower (float
+ * 38×38×128, 740 KB: +6-12 %; every uint8 dw → 1×1 pair of the COCO model at 1 thread: +1-3 %). */
 #define FUSE_AUTO_MIN_MID_BYTES ((size_t)1024 * 1024)
 
-/* Layer i is a depthwise 3×3 whose output only the pointwise conv i + 1 reads (no graph
- * output, no alias read elsewhere), with 1×1 weights of at most FUSE_MAX_W_BYTES: sc_net_run
- * may run the two as one pass over row bands (run_dw_pw). Structure only (needs the lifetimes
- * of plan's first pass), so the arena layout does not depend on the packing or the kernels;
- * the packing, the kernels, the thread count and sc_net_set_fusion decide at run time
- * (fused_pw); the fusion mode at plan time also decides which pairs plan makes room for. */
-static int dw_pw_pair(const sc_net *n, int i)
+/* A layer a banded chain can run: a conv or depthwise 3×3 with one input, dilation 1, weights
+ * of at most FUSE_MAX_W_BYTES. */
+static int chain_layer(const sc_net *n, const sc_nn_layer *l)
+{
+    const sc_conv_shape *s = &l->shape;
+    if (l->n_in != 1 || s->dil_h != 1 || s->stride_h < 1 || s->k_h < 1) return 0;
+    if (l->type == SC_L_DWCONV) return sc_conv_is_dw3x3(s);
+    if (l->type != SC_L_CONV) return 0;
+    size_t w_bytes = (size_t)s->k_h * (size_t)s->k_w * (size_t)s->in_c * (size_t)s->out_c *
+                     sc_dtype_size(n->tensors[l->out].dt);
+    return w_bytes <= FUSE_MAX_W_BYTES;
+}
+
+/* Layer i's output is read by layer i + 1 alone (no graph output, no alias read elsewhere)
+ * and both are chain layers of one dtype: sc_net_run may run them in one pass over row bands
+ * (run_chain). Structure only (needs the lifetimes of plan's first pass), so the arena layout
+ * does not depend on the packing or the kernels; the packing, the kernels, the thread count
+ * and sc_net_set_fusion decide at run time (chain_link_ok). */
+static int chain_link(const sc_net *n, int i)
 {
     if (i < 0 || i + 1 >= n->n_layers) return 0;
-    const sc_nn_layer *dw = &n->layers[i], *pw = &n->layers[i + 1];
-    if (dw->type != SC_L_DWCONV || dw->n_in != 1 || !sc_conv_is_dw3x3(&dw->shape)) return 0;
-    if (pw->type != SC_L_CONV || pw->n_in != 1 || !sc_conv_is_pointwise(&pw->shape)) return 0;
-    int d = root_of(n, dw->out), x = root_of(n, dw->in[0]), y = root_of(n, pw->out);
-    const sc_nn_tensor *dt = &n->tensors[d], *yt = &n->tensors[y];
-    if (root_of(n, pw->in[0]) != d || dt->first != i || dt->last != i + 1 || y == d || y == x || x == d ||
-        dt->dt != yt->dt)
+    const sc_nn_layer *a = &n->layers[i], *b = &n->layers[i + 1];
+    if (!chain_layer(n, a) || !chain_layer(n, b)) return 0;
+    int x = root_of(n, a->in[0]), d = root_of(n, a->out), y = root_of(n, b->out);
+    const sc_nn_tensor *dt = &n->tensors[d];
+    if (root_of(n, b->in[0]) != d || dt->first != i || dt->last != i + 1 || y == d || y == x || x == d ||
+        n->tensors[x].dt != dt->dt || n->tensors[y].dt != dt->dt)
         return 0;
-    const sc_conv_shape *a = &dw->shape, *b = &pw->shape;
-    if (b->in_h != a->out_h || b->in_w != a->out_w || b->in_c != a->out_c || b->out_h != a->out_h ||
-        b->out_w != a->out_w)
-        return 0;
+    const sc_conv_shape *p = &a->shape, *q = &b->shape;
+    if (q->in_h != p->out_h || q->in_w != p->out_w || q->in_c != p->out_c) return 0;
     /* uint8 GEMM rows may be read up to the next multiple of 4 bytes (core/kernels/packed.h):
-     * past a band's last pixel that would be bytes another task writes */
-    if (dt->dt == SC_DT_U8 && b->in_c % 4) return 0;
-    size_t w_bytes = (size_t)b->in_c * (size_t)b->out_c * sc_dtype_size(dt->dt);
-    return w_bytes <= FUSE_MAX_W_BYTES;
+     * past a band's last pixel that would be bytes another band or task writes */
+    if (dt->dt == SC_DT_U8 && sc_conv_is_pointwise(q) && q->in_c % 4) return 0;
+    return 1;
+}
+
+/* The link i → i + 1 is one the fusion mode `mode` runs fused (SC_FUSE_AUTO: the tensor
+ * between them is at least FUSE_AUTO_MIN_MID_BYTES). */
+static int link_mode_ok(const sc_net *n, int mode, int i)
+{
+    return mode == SC_FUSE_ALL ||
+           (mode == SC_FUSE_AUTO && n->tensors[root_of(n, n->layers[i].out)].bytes >= FUSE_AUTO_MIN_MID_BYTES);
 }
 
 sc_status sc_net_plan(sc_net *n, int input, const int *outputs, int n_outputs)
@@ -184,19 +200,24 @@ sc_status sc_net_plan(sc_net *n, int input, const int *outputs, int n_outputs)
     for (int li = 0; li < n->n_layers; li++)
         if (fused_logistic(n, li, 0))
             for (int k = 0; k < n->layers[li].n_in; k++) touch(n, n->layers[li].in[k], li + 1);
-    /* a dw → pointwise pair run fused reads the depthwise input while the pointwise output is
-     * written (the unfused order would let the two share bytes): the input lives through the
-     * pointwise layer, for the pairs the fusion mode set now would fuse (SC_FUSE_AUTO: those
-     * with a depthwise output of 1 MB or more). Extending the others costs: the COCO model's
-     * arena laid out for all its pairs ran 1-3 % slower unfused. Pairs whose input and
-     * output end up sharing bytes never run fused (fused_pw checks). Decided before any
-     * lifetime is extended. */
-    for (int li = 0; li < n->n_layers; li++) n->dw_pw[li] = (uint8_t)dw_pw_pair(n, li);
-    for (int li = 0; li < n->n_layers; li++)
-        if (n->dw_pw[li] && (n->fusion == SC_FUSE_ALL ||
-                             (n->fusion == SC_FUSE_AUTO &&
-                              n->tensors[root_of(n, n->layers[li].out)].bytes >= FUSE_AUTO_MIN_MID_BYTES)))
-            touch(n, n->layers[li].in[0], li + 1);
+    /* a chain of layers run fused reads its input and the tensors between its layers while
+     * its last layer's output is written (the unfused order would let them share bytes): all
+     * of them live through the whole chain, for the links the fusion mode set now would fuse
+     * (SC_FUSE_AUTO: tensors of 1 MB or more between the layers). Extending the others costs:
+     * the COCO model's arena laid out for all its dw → 1×1 pairs ran 1-3 % slower unfused.
+     * Decided before any lifetime is extended; run_chain checks the bytes again. */
+    for (int li = 0; li < n->n_layers; li++) n->link[li] = (uint8_t)(chain_link(n, li) && link_mode_ok(n, n->fusion, li));
+    for (int a = 0; a < n->n_layers; a++) {
+        if (!n->link[a] || (a > 0 && n->link[a - 1])) continue;
+        int b = a + 1;
+        while (n->link[b]) b++;
+        for (int li = a; li <= b; li++) {
+            touch(n, n->layers[li].in[0], a);
+            touch(n, n->layers[li].in[0], b);
+            touch(n, n->layers[li].out, a);
+            touch(n, n->layers[li].out, b);
+        }
+    }
 
     /* Greedy placement, largest first, at the lowest offset that overlaps no placed tensor
      * whose lifetime overlaps. */
@@ -388,138 +409,266 @@ static void run_conv(sc_net *n, const sc_nn_layer *l, const sc_kernels *k, sc_po
     sc_pool_parallel(pool, conv_rows, &t, (size_t)((units + per - 1) / per));
 }
 
-/* ---- depthwise 3×3 → pointwise pairs, one pass over row bands --------------------------
+/* ---- chains of layers, one pass over row bands -------------------------------------------
  *
- * Unfused, a depthwise layer writes its whole output (150×150×32 floats: 2.9 MB) and the 1×1
- * GEMM after it reads it back from L3 or memory. Fused, a task owns a run of depthwise output
- * rows (one contiguous run per thread, as run_conv splits depthwise layers) and walks it in
- * bands of a few rows: the depthwise kernel computes the band's rows into a band buffer (the
- * task's first rows of the depthwise output tensor, reused for every band), then the GEMM
- * kernel reads those pixels (the pointwise shape with the pixels as one column, as run_conv
- * runs it) while they are still in L1/L2. Each element is computed by the same kernels, whose
- * results do not depend on the row or pixel range, so the pointwise output has the bytes of
- * the unfused run, for any thread count; the depthwise output tensor, which nothing else
- * reads, is left holding the last bands.
+ * Unfused, every layer writes its whole output and the next reads it back: the float
+ * MobileNet's first layers make 150×150 and 75×75 maps of 2.9-5.8 MB each, which go through
+ * L3 or memory. A chain is a run of conv / depthwise layers, each reading only the one before
+ * (chain_link), run as one pass: a task owns a run of the last layer's output rows and walks
+ * it in bands. For each band it computes, layer by layer, the rows the next layer needs and
+ * has not got yet, into a window: a few rows of that layer's output tensor, the task's own
+ * (nothing else reads those tensors, and plan keeps every tensor of a chain apart). A window
+ * holds the rows a band needs; when it is full, the rows still needed (the 3×3 halo) move to
+ * its start. So each band's rows are read from L1/L2 right after they are written, and the
+ * windows' bytes are reused band after band. The rows of a halo between two tasks are
+ * computed by both, each into its own window. Every element is computed by the same kernels,
+ * whose results do not depend on the row or pixel range, so the chain's last output has the
+ * bytes of the unfused run, for any thread count; the tensors inside a chain are left holding
+ * window rows.
  *
- * Measured (AVX-512, 2 shared cores; `SC_FUSE=0|2 ssdcam bench` per-layer medians alternated
- * 3×, and fused/unfused interleaved in one process): the float ssd_mnv1_300 pairs conv1, 2, 3,
- * 5 together -0.3..-2 % at 1 thread (conv1 -2..-9 %), -3..-4 % at 2 threads; end to end
- * within the ±2 % noise. Fusing every pair: conv4 (38×38×128 s2, 740 KB) +6..+12 %, the COCO
- * model's uint8 pairs +1..+3 % at 1 thread (-5 % at 2), and its arena laid out for them ran
- * 1-3 % slower even unfused. Hence SC_FUSE_AUTO: depthwise outputs that would not stay in L2
- * (float conv1, 2, 3, 5). Writing each band into its own rows of the tensor instead of one
- * reused buffer was +1.5 % at 1 thread: the 1×1 GEMM is compute-bound and the prefetchers
- * hide most of the L3 round trip, so the gain is small. */
+ * Measured (AVX-512, 2 shared cores, `ssdcam bench --only ssd --prec fp32`, per-layer medians
+ * of 40, under chrt -f 10, alternated): float ssd_mnv1_300 conv0 → conv4/dw as one chain of 8
+ * layers 2.43-2.59 ms at 1 thread, against 3.04 ms as session 3 ran them (conv0 alone, then
+ * three dw → 1×1 pairs, then conv4/dw alone); end to end 11.8-12.2 ms against 12.2-13.7.
+ * conv4 → conv6/dw as one chain of 4: 1.47 ms against 1.52 split. Windows of twice the rows
+ * a band needs were the fastest (whole task shares, the bytes never reused: 2.70-2.92 ms;
+ * 1× 2.59-2.60, 3-4× 2.54-2.69). Band budgets of 200, 384 and 1200 KB were within the noise.
+ * Earlier (session 3, chains of two only): fusing the float conv4 pair (38×38×128 s2, 740 KB)
+ * +6..+12 %, the COCO model's uint8 pairs +1..+3 % at 1 thread; hence SC_FUSE_AUTO links
+ * only tensors of 1 MB or more. */
 
-/* Depthwise output bytes of one band (a band's dw output and 1×1 output stay in L2), and the
- * fewest pixels a band gives the GEMM (its panels are ~96 rows). */
-#define FUSE_BAND_BYTES ((size_t)128 * 1024)
-#define FUSE_BAND_MIN_PIXELS 96
+/* Bytes of new rows (all the chain's layers) per band; the fewest pixels a band gives each
+ * 1×1 GEMM of the chain (its panels are ~96 rows); a window's rows as a multiple of the rows
+ * one band needs (CHAIN_WINDOW_FACTOR); the most layers in one chain. */
+#define CHAIN_BAND_BYTES ((size_t)384 * 1024)
+#define CHAIN_MIN_PIXELS 96
+#define CHAIN_WINDOW_FACTOR 2
+#define CHAIN_MAX 16
 
-/* 1 when sc_net_run runs layers i and i + 1 as one fused pass with kernels k on `threads`
- * threads: a structural pair (dw_pw_pair), fusion on (SC_FUSE_AUTO: a depthwise output of at
- * least FUSE_AUTO_MIN_MID_BYTES), both layers packed and their packed
- * kernels present, the 1×1 layer not split by channels, and (checked again after plan) the
- * pointwise output sharing no bytes with the depthwise input or output. */
-static int fused_pw(const sc_net *n, const sc_kernels *k, int threads, int i)
+static size_t row_bytes_out(const sc_net *n, const sc_nn_layer *l)
 {
-    if (n->fusion == SC_FUSE_OFF || i < 0 || i + 1 >= n->n_layers || !n->dw_pw[i]) return 0;
-    const sc_nn_layer *dw = &n->layers[i], *pw = &n->layers[i + 1];
-    if (n->fusion == SC_FUSE_AUTO && n->tensors[root_of(n, dw->out)].bytes < FUSE_AUTO_MIN_MID_BYTES) return 0;
-    int f32 = n->tensors[dw->out].dt == SC_DT_F32;
-    if (dw->packing != SC_PACK_DW3X3 || pw->packing != SC_PACK_GEMM) return 0;
-    if (f32 ? !k->f32_dwconv3x3 || !k->f32_gemmconv : !k->u8_dwconv3x3 || !k->u8_gemmconv) return 0;
-    if (oc_split(n, pw, k, threads)) return 0;
-    const sc_nn_tensor *x = &n->tensors[root_of(n, dw->in[0])], *d = &n->tensors[root_of(n, dw->out)];
-    const sc_nn_tensor *y = &n->tensors[root_of(n, pw->out)];
-    size_t ys = sc_align_up(y->bytes + SC_OVERREAD);
-    for (int a = 0; a < 2; a++) {
-        const sc_nn_tensor *u = a ? d : x;
-        size_t us = sc_align_up(u->bytes + SC_OVERREAD);
-        if (u->offset < y->offset + ys && y->offset < u->offset + us) return 0;
+    return (size_t)l->shape.out_w * (size_t)l->shape.out_c * sc_dtype_size(n->tensors[l->out].dt);
+}
+
+/* Layer l runs with a packed kernel of k (what a chain calls). */
+static int packed_ok(const sc_net *n, const sc_kernels *k, const sc_nn_layer *l)
+{
+    int f32 = n->tensors[l->out].dt == SC_DT_F32;
+    if (l->packing == SC_PACK_GEMM) return f32 ? k->f32_gemmconv != NULL : k->u8_gemmconv != NULL;
+    if (l->packing == SC_PACK_DW3X3) return f32 ? k->f32_dwconv3x3 != NULL : k->u8_dwconv3x3 != NULL;
+    return 0;
+}
+
+/* Layers i and i + 1 run fused with kernels k on `threads` threads: plan linked them, the
+ * fusion mode set now links them, both run packed kernels, neither is split by channels. */
+static int chain_link_ok(const sc_net *n, const sc_kernels *k, int threads, int i)
+{
+    if (n->fusion == SC_FUSE_OFF || i < 0 || i + 1 >= n->n_layers || !n->link[i]) return 0;
+    const sc_nn_layer *a = &n->layers[i], *b = &n->layers[i + 1];
+    return link_mode_ok(n, n->fusion, i) && packed_ok(n, k, a) && packed_ok(n, k, b) &&
+           !oc_split(n, a, k, threads) && !oc_split(n, b, k, threads);
+}
+
+/* How a chain runs: layers [head, head + len), `tasks` tasks of `rows` rows of the last
+ * layer's output, walked in bands of `band` rows. */
+typedef struct chain_plan {
+    int head, len, tasks, rows, band;
+    int cap[CHAIN_MAX];          /* rows of each window */
+} chain_plan;
+
+/* Sets c->cap for bands of `band` rows of the last layer: the window between layers j and
+ * j + 1 must hold the rows layer j + 1 reads for the rows it adds in one band (all of them
+ * new at the first band), and gets CHAIN_WINDOW_FACTOR times that. 0 when some window does
+ * not fit in its task's share of the tensor (1/tasks of it, less a row kept free: kernels
+ * may read a little past the rows they use). */
+static int chain_windows_fit(const sc_net *n, chain_plan *c, int band)
+{
+    int r = band;
+    for (int j = c->len - 2; j >= 0; j--) {
+        const sc_conv_shape *s = &n->layers[c->head + j + 1].shape;
+        int h = n->layers[c->head + j].shape.out_h;
+        r = SC_MIN((r - 1) * s->stride_h + s->k_h, h);
+        int cap = c->tasks > 1 ? h / c->tasks - 1 : h;
+        if (r > cap) return 0;
+        c->cap[j] = SC_MIN(cap, CHAIN_WINDOW_FACTOR * r);
     }
     return 1;
 }
 
-typedef struct dw_pw_task {
-    sc_net *net;
-    const sc_nn_layer *dw, *pw;
-    const sc_kernels *k;
-    sc_conv_shape pw_shape;      /* the pointwise layer's pixels as one column */
-    int rows_per_task;           /* depthwise output rows */
-    int band_rows;               /* rows per band (the last band of a task may be shorter) */
-} dw_pw_task;
-
-static void dw_pw_rows(void *ctx, size_t index)
+/* Fills c for layers [head, head + len) on `threads` threads; 0 when no band fits. */
+static int chain_fit(const sc_net *n, int head, int len, int threads, chain_plan *c)
 {
-    const dw_pw_task *t = ctx;
-    const sc_nn_layer *dw = t->dw, *pw = t->pw;
-    const sc_conv_shape *ds = &dw->shape;
-    const int w = ds->out_w;
-    const int oy0 = (int)index * t->rows_per_task, oy1 = SC_MIN(oy0 + t->rows_per_task, ds->out_h);
-    const size_t esz = sc_dtype_size(t->net->tensors[dw->out].dt);
-    const size_t in_row = (size_t)ds->in_w * (size_t)ds->in_c * esz, mid_row = (size_t)w * (size_t)ds->out_c * esz;
-    const size_t out_px = (size_t)pw->shape.out_c * esz;
-    const uint8_t *in = sc_net_data(t->net, dw->in[0]);
-    uint8_t *mid = sc_net_data(t->net, dw->out), *out = sc_net_data(t->net, pw->out);
-    const sc_kernels *k = t->k;
-    /* bands of equal height (the task's rows over ceil(rows / band_rows) bands) */
-    int n_bands = (oy1 - oy0 + t->band_rows - 1) / t->band_rows;
-    if (n_bands < 1) return;
-    int band = (oy1 - oy0 + n_bands - 1) / n_bands;
-    /* every band goes to the task's own first rows of the depthwise output, which stay in
-     * L1/L2 from one band to the next (no new lines to fetch and write back per band) */
-    uint8_t *buf = mid + (size_t)oy0 * mid_row;
-    for (int y = oy0; y < oy1; y += band) {
-        int y1 = SC_MIN(y + band, oy1);
-        /* output rows [y, y1) as rows [0, y1 - y) of the same convolution on the input from
-         * row y·stride − pad_top on: no padding above (y > 0 starts inside the input), the
-         * taps below still checked against in_h; the kernels' results depend only on the taps */
-        sc_conv_shape s = *ds;
-        const uint8_t *src = in;
-        int r0 = 0, r1 = y1;
-        if (y > 0) {
-            int start = y * ds->stride_h - ds->pad_top;
-            SC_ASSERT(start >= 0);
-            src += (size_t)start * in_row;
-            s.in_h -= start;
-            s.pad_top = 0;
-            s.out_h = y1 - y;
-            r1 = y1 - y;
+    const sc_nn_layer *f = &n->layers[head + len - 1];
+    int h = f->shape.out_h;
+    c->head = head;
+    c->len = len;
+    c->tasks = SC_MAX(1, SC_MIN(threads, h));
+    c->rows = (h + c->tasks - 1) / c->tasks;
+    /* bytes of new rows per last-layer row: each earlier layer makes stride-product rows */
+    size_t per = row_bytes_out(n, f), mult = 1;
+    for (int j = len - 2; j >= 0; j--) {
+        mult *= (size_t)n->layers[head + j + 1].shape.stride_h;
+        per += mult * row_bytes_out(n, &n->layers[head + j]);
+    }
+    int band = (int)SC_MIN(CHAIN_BAND_BYTES / (per ? per : 1), (size_t)h);
+    /* each 1×1 GEMM of the chain gets at least CHAIN_MIN_PIXELS pixels per band */
+    mult = 1;
+    for (int j = len - 1; j >= 0; j--) {
+        const sc_nn_layer *l = &n->layers[head + j];
+        int px = (int)mult * l->shape.out_w;
+        if (sc_conv_is_pointwise(&l->shape)) band = SC_MAX(band, (CHAIN_MIN_PIXELS + px - 1) / px);
+        if (j > 0) mult *= (size_t)l->shape.stride_h;
+    }
+    for (band = SC_MAX(1, SC_MIN(band, c->rows)); band >= 1; band--)
+        if (chain_windows_fit(n, c, band)) break;
+    c->band = band;
+    return band >= 1;
+}
+
+/* The tensors of layers [head, head + len) share no bytes (plan keeps them apart; checked
+ * in case the fusion mode changed after plan). */
+static int chain_apart(const sc_net *n, int head, int len)
+{
+    int ids[CHAIN_MAX + 1];
+    ids[0] = root_of(n, n->layers[head].in[0]);
+    for (int j = 0; j < len; j++) ids[j + 1] = root_of(n, n->layers[head + j].out);
+    for (int a = 0; a <= len; a++)
+        for (int b = a + 1; b <= len; b++) {
+            const sc_nn_tensor *u = &n->tensors[ids[a]], *v = &n->tensors[ids[b]];
+            size_t us = sc_align_up(u->bytes + SC_OVERREAD), vs = sc_align_up(v->bytes + SC_OVERREAD);
+            if (ids[a] == ids[b] || (u->offset < v->offset + vs && v->offset < u->offset + us)) return 0;
         }
-        /* the band's pixels, one column, as the first rows of a GEMM writing pixel y·w on */
-        sc_conv_shape p = t->pw_shape;
-        p.in_h = p.out_h = (y1 - y) * w;
-        uint8_t *dst = out + (size_t)y * w * out_px;
-        if (esz == 4) {
-            k->f32_dwconv3x3(&s, dw->act_min, dw->act_max, (const float *)(const void *)src, dw->packed,
-                             (float *)(void *)buf, r0, r1);
-            k->f32_gemmconv(&p, pw->act_min, pw->act_max, (const float *)(const void *)buf, pw->packed,
-                            (float *)(void *)dst, 0, p.out_h, 0, pw->shape.out_c);
-        } else {
-            k->u8_dwconv3x3(&s, &dw->q, src, dw->packed, buf, r0, r1);
-            k->u8_gemmconv(&p, &pw->q, buf, pw->packed, dst, 0, p.out_h, 0, pw->shape.out_c);
-        }
+    return 1;
+}
+
+/* The fused chain that layer i belongs to with kernels k on `threads` threads: 1 and c
+ * filled, or 0 (layer i runs alone). A run of linked layers is cut into chains from its
+ * start, each the longest of at most CHAIN_MAX layers whose windows fit. */
+static int chain_of(const sc_net *n, const sc_kernels *k, int threads, int i, chain_plan *c)
+{
+    if (!chain_link_ok(n, k, threads, i) && !chain_link_ok(n, k, threads, i - 1)) return 0;
+    int start = i, end = i;
+    while (chain_link_ok(n, k, threads, start - 1)) start--;
+    while (chain_link_ok(n, k, threads, end)) end++;
+    for (int s = start; s <= i;) {
+        int len = SC_MIN(end - s + 1, CHAIN_MAX);
+        while (len >= 2 && !(chain_apart(n, s, len) && chain_fit(n, s, len, threads, c))) len--;
+        if (len < 2) { s++; continue; }
+        if (i < s + len) return 1;
+        s += len;
+    }
+    return 0;
+}
+
+/* Output rows [r0, r1) of conv layer l: input row `in_lo` at `in`, output row `out_lo` at `out`
+ * (the windows' first rows; the whole tensor has row 0 there). Rows [r0, r1) are computed as
+ * rows [0, r1 - r0) of the same convolution on the input from row r0·stride − pad_top on: no
+ * padding above (r0 > 0 starts inside the input), the taps below still checked against the
+ * tensor's height; the kernels' results depend only on the taps. */
+static void chain_layer_rows(const sc_net *n, const sc_kernels *k, const sc_nn_layer *l, const uint8_t *in,
+                             int in_lo, uint8_t *out, int out_lo, int r0, int r1)
+{
+    const sc_conv_shape *ls = &l->shape;
+    const size_t esz = sc_dtype_size(n->tensors[l->out].dt);
+    const size_t in_row = (size_t)ls->in_w * (size_t)ls->in_c * esz, out_row = row_bytes_out(n, l);
+    int f32 = esz == 4;
+    sc_conv_shape s = *ls;
+    int start = r0 * ls->stride_h - ls->pad_top, a = 0, b = r1 - r0;
+    if (l->packing == SC_PACK_GEMM && sc_conv_is_pointwise(ls)) {
+        /* the rows' pixels as one column */
+        s.in_h = s.out_h = (r1 - r0) * ls->out_w;
+        s.in_w = s.out_w = 1;
+        b = s.out_h;
+    } else if (start >= 0) {
+        s.in_h -= start;
+        s.pad_top = 0;
+        s.out_h = r1 - r0;
+    } else {
+        /* the first rows, with the padding above: the windows start at row 0 */
+        SC_ASSERT(r0 == 0 && in_lo == 0 && out_lo == 0);
+        start = 0;
+        b = r1;
+    }
+    const uint8_t *src = in + (size_t)(start - in_lo) * in_row;
+    uint8_t *dst = out + (size_t)(r0 - out_lo) * out_row;
+    if (l->packing == SC_PACK_GEMM) {
+        if (f32) k->f32_gemmconv(&s, l->act_min, l->act_max, (const float *)(const void *)src, l->packed,
+                                 (float *)(void *)dst, a, b, 0, ls->out_c);
+        else k->u8_gemmconv(&s, &l->q, src, l->packed, dst, a, b, 0, ls->out_c);
+    } else {
+        if (f32) k->f32_dwconv3x3(&s, l->act_min, l->act_max, (const float *)(const void *)src, l->packed,
+                                  (float *)(void *)dst, a, b);
+        else k->u8_dwconv3x3(&s, &l->q, src, l->packed, dst, a, b);
     }
 }
 
-/* Runs layers i (depthwise) and i + 1 (pointwise) fused; fused_pw(n, k, threads, i) holds. */
-static void run_dw_pw(sc_net *n, int i, const sc_kernels *k, sc_pool *pool)
+typedef struct chain_task {
+    sc_net *net;
+    const sc_kernels *k;
+    chain_plan c;
+} chain_task;
+
+static void chain_rows(void *ctx, size_t index)
 {
-    const sc_nn_layer *dw = &n->layers[i], *pw = &n->layers[i + 1];
-    dw_pw_task t = { n, dw, pw, k, pw->shape, 0, 0 };
-    int px = pw->shape.out_h * pw->shape.out_w;
-    t.pw_shape.in_h = t.pw_shape.out_h = px;
-    t.pw_shape.in_w = t.pw_shape.out_w = 1;
-    const int h = dw->shape.out_h, w = dw->shape.out_w;
-    size_t row_bytes = (size_t)w * (size_t)dw->shape.out_c * sc_dtype_size(n->tensors[dw->out].dt);
-    int band = (int)SC_MIN(FUSE_BAND_BYTES / (row_bytes ? row_bytes : 1), (size_t)h);
-    band = SC_MAX(band, (FUSE_BAND_MIN_PIXELS + w - 1) / w);
-    t.band_rows = SC_MAX(band, 1);
-    /* one contiguous run of rows per thread, as run_conv splits depthwise layers */
-    int threads = sc_pool_threads(pool);
-    t.rows_per_task = (h + threads - 1) / threads;
-    sc_pool_parallel(pool, dw_pw_rows, &t, (size_t)((h + t.rows_per_task - 1) / t.rows_per_task));
+    const chain_task *t = ctx;
+    sc_net *n = t->net;
+    const chain_plan *c = &t->c;
+    const sc_nn_layer *L = &n->layers[c->head];
+    const int last = c->len - 1, h = L[last].shape.out_h;
+    const int y0 = (int)index * c->rows, y1 = SC_MIN(y0 + c->rows, h);
+    /* window j: rows [lo[j], hi[j]) of layer j's output at win[j], room for cap[j] rows */
+    uint8_t *win[CHAIN_MAX];
+    int lo[CHAIN_MAX], hi[CHAIN_MAX], cap[CHAIN_MAX], need_lo[CHAIN_MAX], need_hi[CHAIN_MAX];
+    int new_lo[CHAIN_MAX], new_hi[CHAIN_MAX];
+    for (int j = 0; j < last; j++) {
+        int hj = L[j].shape.out_h, share = c->tasks > 1 ? hj / c->tasks : hj;
+        win[j] = (uint8_t *)sc_net_data(n, L[j].out) + (size_t)index * (size_t)share * row_bytes_out(n, &L[j]);
+        cap[j] = c->cap[j];
+        lo[j] = hi[j] = 0;
+    }
+    const uint8_t *in = sc_net_data(n, L[0].in[0]);
+    uint8_t *out = sc_net_data(n, L[last].out);
+    for (int y = y0; y < y1; y += c->band) {
+        /* backwards: the rows each layer must add for the band, and the rows of its window
+         * the next layer reads */
+        new_lo[last] = y;
+        new_hi[last] = SC_MIN(y + c->band, y1);
+        for (int j = last - 1; j >= 0; j--) {
+            const sc_conv_shape *s = &L[j + 1].shape;
+            int hj = L[j].shape.out_h;
+            if (new_hi[j + 1] <= new_lo[j + 1]) {
+                need_lo[j] = need_hi[j] = new_lo[j] = new_hi[j] = hi[j];
+                continue;
+            }
+            need_lo[j] = SC_MAX(new_lo[j + 1] * s->stride_h - s->pad_top, 0);
+            need_hi[j] = SC_MIN((new_hi[j + 1] - 1) * s->stride_h - s->pad_top + s->k_h, hj);
+            new_lo[j] = SC_MAX(need_lo[j], hi[j]);
+            new_hi[j] = need_hi[j];
+        }
+        /* forwards: make room, then compute the new rows from the window before */
+        for (int j = 0; j < last; j++) {
+            if (new_hi[j] <= new_lo[j]) continue;
+            size_t rb = row_bytes_out(n, &L[j]);
+            if (hi[j] <= need_lo[j]) {
+                lo[j] = hi[j] = need_lo[j];
+            } else if (need_hi[j] - lo[j] > cap[j]) {
+                memmove(win[j], win[j] + (size_t)(need_lo[j] - lo[j]) * rb, (size_t)(hi[j] - need_lo[j]) * rb);
+                lo[j] = need_lo[j];
+            }
+            SC_ASSERT(need_hi[j] - lo[j] <= cap[j]);
+            chain_layer_rows(n, t->k, &L[j], j ? win[j - 1] : in, j ? lo[j - 1] : 0, win[j], lo[j], new_lo[j], new_hi[j]);
+            hi[j] = new_hi[j];
+        }
+        chain_layer_rows(n, t->k, &L[last], last ? win[last - 1] : in, last ? lo[last - 1] : 0, out, 0, new_lo[last],
+                         new_hi[last]);
+    }
+}
+
+static void run_chain(sc_net *n, const chain_plan *c, const sc_kernels *k, sc_pool *pool)
+{
+    chain_task t = { n, k, *c };
+    int h = n->layers[c->head + c->len - 1].shape.out_h;
+    sc_pool_parallel(pool, chain_rows, &t, (size_t)((h + c->rows - 1) / c->rows));
 }
 
 static inline uint8_t clamp_u8(int32_t v, int32_t lo, int32_t hi)
@@ -707,10 +856,9 @@ sc_fuse_mode sc_net_fusion(const sc_net *n) { return (sc_fuse_mode)n->fusion; }
 
 int sc_net_fused(const sc_net *n, const sc_kernels *k, const sc_pool *pool, int i)
 {
-    int threads = sc_pool_threads(pool);
-    if (fused_pw(n, k, threads, i)) return 1;
-    if (fused_pw(n, k, threads, i - 1)) return -1;
-    return 0;
+    chain_plan c;
+    if (!chain_of(n, k, sc_pool_threads(pool), i, &c)) return 0;
+    return i == c.head ? c.len : -1;
 }
 
 void sc_net_run_layer(sc_net *n, const sc_kernels *k, sc_pool *pool, int i)
@@ -728,11 +876,14 @@ void sc_net_run_layer(sc_net *n, const sc_kernels *k, sc_pool *pool, int i)
 
 void sc_net_run_step(sc_net *n, const sc_kernels *k, sc_pool *pool, int i)
 {
-    int threads = sc_pool_threads(pool);
-    if (i > 0 && (fused_logistic(n, i - 1, 1) || fused_pw(n, k, threads, i - 1))) return;   /* ran with i - 1 */
+    if (i > 0 && fused_logistic(n, i - 1, 1)) return;   /* ran with i - 1 */
+    chain_plan c;
+    if (chain_of(n, k, sc_pool_threads(pool), i, &c)) {
+        if (i == c.head) run_chain(n, &c, k, pool);   /* the other layers of the chain ran with it */
+        return;
+    }
     const sc_nn_layer *post = fused_logistic(n, i, 1);
     if (post) run_concat(n, &n->layers[i], post, k, pool);
-    else if (fused_pw(n, k, threads, i)) run_dw_pw(n, i, k, pool);
     else sc_net_run_layer(n, k, pool, i);
 }
 

@@ -100,34 +100,35 @@ void *sc_net_data(sc_net *net, int id);
 /* Runs every layer; `pool` may be NULL (serial). `kernels` selects the implementations.
  * A concatenation whose output only the logistic right after it reads runs fused with it:
  * the logistic's output is the same, the concatenation's own output is not written.
- * A packed depthwise 3×3 (layer i) whose output only the packed 1×1 conv i + 1 reads (not a
- * graph output), with 1×1 weights of at most 256 KB and no channel split of layer i + 1 on
- * this pool, runs fused with it as sc_net_set_fusion says: one pass over bands of depthwise output
- * rows, each band's pointwise pixels computed while the band is in cache. The pointwise
- * output has the same bytes as layer by layer, for any thread count; the depthwise output
- * tensor serves as the band buffer and is not the layer's output afterwards. (sc_net_plan finds
- * such pairs by structure alone, packed or not, and keeps the depthwise input apart from the
- * pointwise output for the pairs the fusion mode set then would fuse: the arena's layout
- * does not depend on the kernels; a pair it did not make room for is never fused.) */
+ * Chains: a run of packed conv / depthwise 3×3 layers, each reading only the output of the
+ * one before (not a graph output), with weights of at most 256 KB and no channel split on this
+ * pool, runs fused as sc_net_set_fusion says: one pass over bands of the last layer's output
+ * rows, each layer computing the rows the next needs into a few rows of its own output
+ * tensor while they are in cache (core/nn/net.c, "chains of layers"). The chain's last output
+ * has the same bytes as layer by layer, for any thread count; the tensors inside the chain
+ * serve as windows and do not hold the layers' outputs afterwards. (sc_net_plan links layers
+ * by structure alone, packed or not, for the fusion mode set then, and keeps all the tensors
+ * of a chain apart: the arena's layout does not depend on the kernels; a link it did not make
+ * room for is never fused.) */
 void sc_net_run(sc_net *net, const sc_kernels *kernels, sc_pool *pool);
 /* Runs layer i only, unfused: its output tensor holds the layer's output afterwards (for
  * checking layers one by one). */
 void sc_net_run_layer(sc_net *net, const sc_kernels *kernels, sc_pool *pool, int i);
 /* Step i of sc_net_run (for per-layer benchmarks): running steps 0..n-1 in order is
- * sc_net_run(). Layer i alone, or for the first layer of a fused pair (a depthwise →
- * pointwise pair, sc_net_fused() == 1, or a concatenation → logistic) the fused pass of both;
- * the second layer's step then does nothing, so the first one's time is the pair's. */
+ * sc_net_run(). Layer i alone, or for the first layer of a fused chain (sc_net_fused() > 0)
+ * or of a concatenation → logistic the fused pass of all of them; the other layers' steps
+ * then do nothing, so the first one's time is the chain's. */
 void sc_net_run_step(sc_net *net, const sc_kernels *kernels, sc_pool *pool, int i);
-/* Depthwise → pointwise fusion: SC_FUSE_AUTO (the default) fuses the pairs whose depthwise
- * output is at least 1 MB (would not stay in L2; smaller ones measured slower fused),
- * SC_FUSE_ALL every pair sc_net_run may fuse (tests, experiments), SC_FUSE_OFF none (each
- * layer on its own, for A/B timing). Set before sc_net_plan for SC_FUSE_ALL to find room for
- * every pair; switching after plan fuses the pairs plan made room for. Not during a run. */
+/* Chain fusion: SC_FUSE_AUTO (the default) links two layers when the tensor between them is
+ * at least 1 MB (would not stay in L2; smaller ones measured slower fused), SC_FUSE_ALL every
+ * link sc_net_run may fuse (tests, experiments), SC_FUSE_OFF none (each layer on its own, for
+ * A/B timing). Set before sc_net_plan for SC_FUSE_ALL to find room for every link; switching
+ * after plan fuses the links plan made room for. Not during a run. */
 typedef enum sc_fuse_mode { SC_FUSE_OFF = 0, SC_FUSE_AUTO = 1, SC_FUSE_ALL = 2 } sc_fuse_mode;
 void sc_net_set_fusion(sc_net *net, sc_fuse_mode mode);
 sc_fuse_mode sc_net_fusion(const sc_net *net);
-/* With these kernels and this pool (NULL: 1 thread): 1 when layer i heads a fused depthwise →
- * pointwise pair, -1 when it is the pointwise layer of one (run with layer i - 1), else 0. */
+/* With these kernels and this pool (NULL: 1 thread): the number of layers of the fused chain
+ * layer i heads (2 or more), -1 when it is a later layer of one (run with its head), else 0. */
 int sc_net_fused(const sc_net *net, const sc_kernels *kernels, const sc_pool *pool, int i);
 
 /* Element size of a dtype, and a tensor's element count. */

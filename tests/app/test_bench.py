@@ -74,8 +74,15 @@ def main():
         check(sm is not None, f"{title}: a sum line")
         check(len(layers) >= 2, f"{title}: layer rows")
         if title.startswith("ssd_mnv1_300"):
-            convs = [lr for lr in layers if lr[2].startswith(("conv", "dw"))]
+            convs = [lr for lr in layers if lr[2].startswith(("conv", "dw", "fused x", "(in the chain)"))]
             check(len(convs) == 47, f"{title}: 47 conv layers, got {len(convs)}")
+            # a fused chain's row carries its layers' mult-adds; the others' rows none
+            for i, lr in enumerate(layers):
+                m = re.match(r"fused x(\d+)", lr[2])
+                if m:
+                    members = layers[i + 1:i + int(m.group(1))]
+                    check(len(members) == int(m.group(1)) - 1 and all(x[2].startswith("(in the chain)") and
+                          float(x[3]) == 0 for x in members), f"{title}: the rows of the chain at {lr[1].strip()}")
             check(sum(float(lr[3]) for lr in layers) > 1148.0, f"{title}: layer MMACs add up to 1148.5")
             check(any("conv11_mbox_conf 19x19x63" in lr[1] for lr in layers), f"{title}: the 19x19 class head")
         if title.startswith("coco_detect"):
