@@ -2,7 +2,7 @@
 # tests/ci/tsan.sh — the threaded parts under ThreadSanitizer (issue 8), one configuration of
 # scripts/test.sh. Builds build-test-tsan (gcc, -Db_sanitize=thread, no window) and runs:
 #   pool, queue, net_sched  fork-join pool, drop-oldest queue, layer scheduling (unit)
-#   net_fuse                depthwise → 1×1 pairs run fused over row bands on 1-3 threads (unit)
+#   net_fuse                chains of layers run fused over row bands on 1-3 threads (unit)
 #   mjpeg                   the capture thread on file sources, latest-frame and no-drop (unit)
 #   detect-threads          ssdcam detect on 3 photos with --threads 1 and --threads 3 (the real
 #                           network on the fork-join pool, more workers than cores): identical
