@@ -234,11 +234,10 @@ void sc_u8_dwconv3x3__avx512(const sc_conv_shape *s, const sc_requant *q, const 
 
 SC_X86_INLINE __m512 clampf(__m512 v, __m512 lo, __m512 hi) { return _mm512_min_ps(hi, _mm512_max_ps(lo, v)); }
 
-/* np pixels (a constant): ix0 = first tap column of the first, sw columns apart (a constant:
- * each input pixel of a row is loaded once and taken by the pixels that use it), or any
- * stride with sw = 0 and `step` (one load per tap). Each accumulator takes its taps in the
- * order t = 0..8. */
-SC_X86_INLINE void f32_group(const fast_rows *f, size_t toff, int ix0, int np, int sw, int step, __mmask16 m,
+/* np pixels (a constant) of one row at any stride `step` (one load per tap), ix0 = first tap
+ * column of the first; each accumulator takes its taps in the order t = 0..8 (stride 1 and 2
+ * go through f32_rows, which loads each input pixel once). */
+SC_X86_INLINE void f32_group(const fast_rows *f, size_t toff, int ix0, int np, int step, __mmask16 m,
                              const __m512 wt[9], __m512 b, __m512 lo, __m512 hi, float *o, size_t oc)
 {
     __m512 a[8];
@@ -248,43 +247,33 @@ SC_X86_INLINE void f32_group(const fast_rows *f, size_t toff, int ix0, int np, i
     for (int ky = 0; ky < 3; ky++) {
         size_t d = f->ps[ky];
         const char *r = f->base[ky] + (size_t)ix0 * d + toff;
-        if (sw) {
-#pragma GCC unroll 20
-            for (int j = 0; j < (np - 1) * sw + 3; j++) {
-                __m512 x = _mm512_maskz_loadu_ps(m, r + (size_t)j * d);
 #pragma GCC unroll 3
-                for (int kx = 0; kx < 3; kx++) {
-                    int q = (j - kx) / sw;
-                    if (j >= kx && (j - kx) % sw == 0 && q < np) a[q] = _mm512_fmadd_ps(x, wt[ky * 3 + kx], a[q]);
-                }
-            }
-        } else {
-#pragma GCC unroll 3
-            for (int kx = 0; kx < 3; kx++)
+        for (int kx = 0; kx < 3; kx++)
 #pragma GCC unroll 8
-                for (int q = 0; q < np; q++)
-                    a[q] = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, r + ((size_t)q * (size_t)step + (size_t)kx) * d), wt[ky * 3 + kx], a[q]);
-        }
+            for (int q = 0; q < np; q++)
+                a[q] = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, r + ((size_t)q * (size_t)step + (size_t)kx) * d), wt[ky * 3 + kx], a[q]);
     }
 #pragma GCC unroll 8
     for (int q = 0; q < np; q++) _mm512_mask_storeu_ps(o + (size_t)q * oc, m, clampf(a[q], lo, hi));
 }
 
-/* Two output rows at once, `sh` (1 or 2) input rows apart: the 3 + sh input rows rb[] (pixel
- * strides ps), rows 0-2 for the first output row (a), rows sh to sh + 2 for the second (c);
- * an input pixel of a row both read is loaded once for both, and the 16 accumulator chains
- * keep both FMA pipes busy. np pixels per row, as f32_group with sw 1 or 2. Each accumulator
- * still takes its taps in the order t = 0..8 (input rows in order, kx in order within one),
- * so a pixel's result is the one f32_group gives. */
-SC_X86_INLINE void f32_group2(const char *const rb[5], const size_t ps[5], int sh, size_t toff, int ix0, int np,
-                              int sw, __mmask16 m, const __m512 wt[9], __m512 b, __m512 lo, __m512 hi, float *o0,
-                              float *o1, size_t oc)
+/* np pixels (a constant) of `nrow` output rows (1 or 2, a constant), ix0 = first tap column of
+ * the first pixel, sw (1 or 2, a constant) columns apart. The input rows rb[] (pixel strides ps):
+ * rows 0-2 for the first output row (a); for a second one, `sh` (1 or 2) rows further down,
+ * rows sh to sh + 2 (c). Each input pixel is loaded once and taken by every pixel of either
+ * row that uses it; two rows give 16 accumulator chains, which keep both FMA pipes busy. Each
+ * accumulator takes its taps in the order t = 0..8 (input rows in order, kx in order within
+ * one), whatever nrow, so results do not depend on the pairing of rows. */
+SC_X86_INLINE void f32_rows(const char *const rb[], const size_t ps[], int nrow, int sh, size_t toff, int ix0, int np,
+                            int sw, __mmask16 m, const __m512 wt[9], __m512 b, __m512 lo, __m512 hi, float *o0,
+                            float *o1, size_t oc)
 {
     __m512 a[8], c[8];
 #pragma GCC unroll 8
     for (int q = 0; q < np; q++) a[q] = c[q] = b;
+    const int n_in = nrow == 2 ? 3 + sh : 3;
 #pragma GCC unroll 5
-    for (int r = 0; r < 3 + sh; r++) {
+    for (int r = 0; r < n_in; r++) {
         size_t d = ps[r];
         const char *row = rb[r] + (size_t)ix0 * d + toff;
 #pragma GCC unroll 20
@@ -295,14 +284,14 @@ SC_X86_INLINE void f32_group2(const char *const rb[5], const size_t ps[5], int s
                 int q = (j - kx) / sw;
                 if (j < kx || (j - kx) % sw != 0 || q >= np) continue;
                 if (r <= 2) a[q] = _mm512_fmadd_ps(x, wt[r * 3 + kx], a[q]);
-                if (r >= sh) c[q] = _mm512_fmadd_ps(x, wt[(r - sh) * 3 + kx], c[q]);
+                if (nrow == 2 && r >= sh) c[q] = _mm512_fmadd_ps(x, wt[(r - sh) * 3 + kx], c[q]);
             }
         }
     }
 #pragma GCC unroll 8
     for (int q = 0; q < np; q++) {
         _mm512_mask_storeu_ps(o0 + (size_t)q * oc, m, clampf(a[q], lo, hi));
-        _mm512_mask_storeu_ps(o1 + (size_t)q * oc, m, clampf(c[q], lo, hi));
+        if (nrow == 2) _mm512_mask_storeu_ps(o1 + (size_t)q * oc, m, clampf(c[q], lo, hi));
     }
 }
 
@@ -339,8 +328,6 @@ void sc_f32_dwconv3x3__avx512(const sc_conv_shape *s, float act_min, float act_m
                 const char *rbase[5] = { fr[0].base[0], fr[0].base[1], fr[0].base[2], fr[two].base[1], fr[two].base[2] };
                 size_t rps[5] = { fr[0].ps[0], fr[0].ps[1], fr[0].ps[2], fr[two].ps[1], fr[two].ps[2] };
                 if (sh == 1) { rbase[3] = rbase[4]; rps[3] = rps[4]; }
-                const fast_rows f = fr[0];
-                float *const orow = orows[0];
                 /* the fast groups: tiles outside, the tile's weights in registers */
                 if (n_fast > 0)
                     for (int t0 = 0; t0 < cn; t0 += F32_TILE) {
@@ -352,36 +339,27 @@ void sc_f32_dwconv3x3__avx512(const sc_conv_shape *s, float act_min, float act_m
                         __m512 b = _mm512_loadu_ps(bias + c0);
                         size_t toff = (size_t)t0 * sizeof(float);
                         int ox = lo;
-                        if (two) {
-                            /* constants for each (sh, sw): the group's loops unroll fully */
-#define F32_ROWS2(SH, SW) \
+                        /* constants for each (rows, sh, sw): the group's loops unroll fully */
+#define F32_ROWS(NROW, SH, SW) \
     do { \
         for (; ox + 8 <= lo + n_fast; ox += 8) \
-            f32_group2(rbase, rps, SH, toff, (SW) * ox - s->pad_left, 8, SW, m, wt, b, vlo, vhi, \
-                       orows[0] + (size_t)ox * oc + t0, orows[1] + (size_t)ox * oc + t0, oc); \
+            f32_rows(rbase, rps, NROW, SH, toff, (SW) * ox - s->pad_left, 8, SW, m, wt, b, vlo, vhi, \
+                     orows[0] + (size_t)ox * oc + t0, orows[NROW - 1] + (size_t)ox * oc + t0, oc); \
         for (; ox < lo + n_fast; ox += 4) \
-            f32_group2(rbase, rps, SH, toff, (SW) * ox - s->pad_left, 4, SW, m, wt, b, vlo, vhi, \
-                       orows[0] + (size_t)ox * oc + t0, orows[1] + (size_t)ox * oc + t0, oc); \
+            f32_rows(rbase, rps, NROW, SH, toff, (SW) * ox - s->pad_left, 4, SW, m, wt, b, vlo, vhi, \
+                     orows[0] + (size_t)ox * oc + t0, orows[NROW - 1] + (size_t)ox * oc + t0, oc); \
     } while (0)
-                            if (sh == 1 && sw == 1) F32_ROWS2(1, 1);
-                            else if (sh == 1) F32_ROWS2(1, 2);
-                            else if (sw == 1) F32_ROWS2(2, 1);
-                            else F32_ROWS2(2, 2);
-#undef F32_ROWS2
-                        } else if (sw == 1) {
-                            for (; ox + 8 <= lo + n_fast; ox += 8)
-                                f32_group(&f, toff, ox - s->pad_left, 8, 1, 1, m, wt, b, vlo, vhi, orow + (size_t)ox * oc + t0, oc);
+                        if (two && sh == 1 && sw == 1) F32_ROWS(2, 1, 1);
+                        else if (two && sh == 1) F32_ROWS(2, 1, 2);
+                        else if (two && sw == 1) F32_ROWS(2, 2, 1);
+                        else if (two) F32_ROWS(2, 2, 2);
+                        else if (sw == 1) F32_ROWS(1, 1, 1);
+                        else if (sw == 2) F32_ROWS(1, 1, 2);
+                        else
                             for (; ox < lo + n_fast; ox += 4)
-                                f32_group(&f, toff, ox - s->pad_left, 4, 1, 1, m, wt, b, vlo, vhi, orow + (size_t)ox * oc + t0, oc);
-                        } else if (sw == 2) {
-                            for (; ox + 8 <= lo + n_fast; ox += 8)
-                                f32_group(&f, toff, 2 * ox - s->pad_left, 8, 2, 2, m, wt, b, vlo, vhi, orow + (size_t)ox * oc + t0, oc);
-                            for (; ox < lo + n_fast; ox += 4)
-                                f32_group(&f, toff, 2 * ox - s->pad_left, 4, 2, 2, m, wt, b, vlo, vhi, orow + (size_t)ox * oc + t0, oc);
-                        } else {
-                            for (; ox < lo + n_fast; ox += 4)
-                                f32_group(&f, toff, ox * sw - s->pad_left, 4, 0, sw, m, wt, b, vlo, vhi, orow + (size_t)ox * oc + t0, oc);
-                        }
+                                f32_group(&fr[0], toff, ox * sw - s->pad_left, 4, sw, m, wt, b, vlo, vhi,
+                                          orows[0] + (size_t)ox * oc + t0, oc);
+#undef F32_ROWS
                     }
                 /* the other pixels in fours through tap pointers; tiles inside */
                 for (int i = 0; i <= two; i++)
