@@ -126,15 +126,32 @@ static inline void sc_dw3_pixel(const sc_dw3_rows *r, const sc_conv_shape *s, si
     }
 }
 
-/* The n pixels of a depthwise group starting at output column k (a short group at the row's
- * end repeats its last pixel) and their 9 tap pointers each, at byte offset `coff` of each
- * pixel (padding taps at `pad`): the AVX2 and NEON kernels run a group's independent
- * accumulator chains over them. */
-static inline void sc_dw3_group(const sc_dw3_rows *r, const sc_conv_shape *s, size_t pixel_bytes, int k, int n,
-                                size_t coff, const char *pad, int *ox, const char *(*tap)[9])
+/* Output columns [*lo, *hi) whose three taps all lie inside the input row: there the tap
+ * addresses are plain offsets from the row, without per-tap padding checks (the "fast"
+ * pixels of the SIMD kernels, which take them in groups from lo on). */
+static inline void sc_dw3_interior(const sc_conv_shape *s, int *lo, int *hi)
 {
+    int a = (s->pad_left + s->stride_w - 1) / s->stride_w;   /* ox·stride - pad >= 0 */
+    int last = s->in_w - 3 + s->pad_left;                     /* ox·stride - pad + 2 <= in_w - 1 */
+    int b = last < 0 ? 0 : last / s->stride_w + 1;
+    *lo = SC_MIN(a, s->out_w);
+    *hi = SC_MAX(*lo, SC_MIN(b, s->out_w));
+}
+
+/* Edge pixel k of a row whose fast groups cover [lo, lo + n_fast): [0, lo), then the pixels
+ * after the fast groups. */
+static inline int sc_dw3_edge_pixel(int k, int lo, int n_fast) { return k < lo ? k : k + n_fast; }
+
+/* The n pixels of a depthwise group starting at edge pixel k (sc_dw3_edge_pixel; with n_fast 0
+ * simply output column k), a short group at the row's end repeating its last pixel, and their
+ * 9 tap pointers each, at byte offset `coff` of each pixel (padding taps at `pad`): the AVX2
+ * and NEON kernels run a group's independent accumulator chains over them. */
+static inline void sc_dw3_group(const sc_dw3_rows *r, const sc_conv_shape *s, size_t pixel_bytes, int k, int n,
+                                int lo, int n_fast, size_t coff, const char *pad, int *ox, const char *(*tap)[9])
+{
+    int n_edge = s->out_w - n_fast;
     for (int j = 0; j < n; j++) {
-        ox[j] = k + j < s->out_w ? k + j : s->out_w - 1;
+        ox[j] = sc_dw3_edge_pixel(k + j < n_edge ? k + j : n_edge - 1, lo, n_fast);
         sc_dw3_pixel(r, s, pixel_bytes, ox[j], coff, pad, tap[j]);
     }
 }

@@ -6,7 +6,11 @@
  * row and chunk of channels (CHUNK_BYTES of a pixel, the pad tile's size) each group's 36 tap
  * pointers come from sc_dw3_pixel (padding taps at the pad tile), then the chunk's channel
  * tiles run over them. A short group repeats its last pixel (storing the same values again).
- * Each pixel sums its taps in the order t = 0..8 whatever its group. */
+ * f32 with whole 8-channel tiles and stride 1 or 2 (every MobileNet layer) takes the interior
+ * pixels in f32_quad groups instead (session 5): fixed offsets from three row bases, each input
+ * pixel loaded once for the up to three pixels that use it, the weights in registers, half
+ * the loads per FMA of the tap-pointer path (not timed on a Pi: no Pi here; bit-identical
+ * under qemu-aarch64). Each pixel sums its taps in the order t = 0..8 whatever its group. */
 #include <string.h>
 
 #include "core/kernels/arm/requant_neon.h"
@@ -36,7 +40,7 @@ void sc_u8_dwconv3x3__neon(const sc_conv_shape *s, const sc_requant *q, const ui
             for (int k = 0; k < s->out_w; k += GROUP) {
                 int ox[GROUP];
                 const char *tp[GROUP][9];
-                sc_dw3_group(&rows, s, (size_t)c, k, GROUP, (size_t)cc, (const char *)pad, ox, tp);
+                sc_dw3_group(&rows, s, (size_t)c, k, GROUP, 0, 0, (size_t)cc, (const char *)pad, ox, tp);
                 for (int t0 = 0; t0 < cn; t0 += 16) {
                     int c0 = cc + t0;
                     int32x4_t a[GROUP][4];
@@ -73,6 +77,45 @@ void sc_u8_dwconv3x3__neon(const sc_conv_shape *s, const sc_requant *q, const ui
     }
 }
 
+/* f32 interior pixels (all three taps inside the row, sc_dw3_interior), 4 at a time, 8
+ * channels: ix0 = first tap column of the first, sw (1 or 2, a constant) columns apart; the
+ * row bases base[] (a padding row: the zero tile, pixel stride 0) at the chunk's channel 0,
+ * `coff` bytes to the tile. Each input pixel of a row is loaded once and taken by the pixels
+ * that use it (stride 1: 12 loads for 24 FMAs per row instead of 24 through tap pointers), the
+ * 9 taps' weights stay in registers (18 + 8 accumulators + 2 inputs of the 32 registers).
+ * Each accumulator takes its taps in the order t = 0..8, as the tap-pointer groups do. */
+static inline void f32_quad(const char *const base[3], const size_t ps[3], int ix0, int sw, size_t coff,
+                            const float32x4_t wt[9][2], float32x4_t b0, float32x4_t b1, float32x4_t lo,
+                            float32x4_t hi, float *o, size_t oc)
+{
+    float32x4_t a[4][2];
+    for (int q = 0; q < 4; q++) {
+        a[q][0] = b0;
+        a[q][1] = b1;
+    }
+#pragma GCC unroll 3
+    for (int ky = 0; ky < 3; ky++) {
+        size_t d = ps[ky];
+        const char *r = base[ky] + (size_t)ix0 * d + coff;
+#pragma GCC unroll 9
+        for (int j = 0; j < 3 * sw + 3; j++) {
+            const float *x = (const float *)(const void *)(r + (size_t)j * d);
+            float32x4_t x0 = vld1q_f32(x), x1 = vld1q_f32(x + 4);
+#pragma GCC unroll 3
+            for (int kx = 0; kx < 3; kx++) {
+                int q = (j - kx) / sw;
+                if (j < kx || (j - kx) % sw != 0 || q >= 4) continue;
+                a[q][0] = vfmaq_f32(a[q][0], x0, wt[ky * 3 + kx][0]);
+                a[q][1] = vfmaq_f32(a[q][1], x1, wt[ky * 3 + kx][1]);
+            }
+        }
+    }
+    for (int q = 0; q < 4; q++) {
+        vst1q_f32(o + (size_t)q * oc, vminq_f32(hi, vmaxq_f32(lo, a[q][0])));
+        vst1q_f32(o + (size_t)q * oc + 4, vminq_f32(hi, vmaxq_f32(lo, a[q][1])));
+    }
+}
+
 void sc_f32_dwconv3x3__neon(const sc_conv_shape *s, float act_min, float act_max, const float *in,
                             const void *packed, float *out, int oy0, int oy1)
 {
@@ -83,16 +126,44 @@ void sc_f32_dwconv3x3__neon(const sc_conv_shape *s, float act_min, float act_max
     enum { CH = CHUNK_BYTES / sizeof(float) };
     float zero[CH + 16] = { 0 };
     float32x4_t lo = vdupq_n_f32(act_min), hi = vdupq_n_f32(act_max);
+    /* interior pixels in f32_quad groups when the channels come in whole 8-channel tiles and
+     * the stride is 1 or 2; the others through tap pointers */
+    int ilo, ihi, sw = s->stride_w;
+    sc_dw3_interior(s, &ilo, &ihi);
+    int n_fast = c % 8 == 0 && (sw == 1 || sw == 2) ? (ihi - ilo) / 4 * 4 : 0, n_edge = s->out_w - n_fast;
     for (int oy = oy0; oy < oy1; oy++) {
         sc_dw3_rows rows;
         sc_dw3_rows_init(&rows, s, (const char *)in, pb, oy);
         float *orow = out + (size_t)oy * s->out_w * oc;
         for (int cc = 0; cc < c; cc += CH) {
             int cn = SC_MIN(CH, c - cc);
-            for (int k = 0; k < s->out_w; k += GROUP) {
+            if (n_fast > 0) {
+                const char *base[3];
+                size_t ps[3];
+                for (int ky = 0; ky < 3; ky++) {
+                    base[ky] = rows.row[ky] ? rows.row[ky] + (size_t)cc * sizeof(float) : (const char *)zero;
+                    ps[ky] = rows.row[ky] ? pb : 0;
+                }
+                for (int t0 = 0; t0 < cn; t0 += 8) {
+                    int c0 = cc + t0;
+                    float32x4_t wt[9][2];
+                    for (int t = 0; t < 9; t++) {
+                        wt[t][0] = vld1q_f32(w + (size_t)t * cp + c0);
+                        wt[t][1] = vld1q_f32(w + (size_t)t * cp + c0 + 4);
+                    }
+                    float32x4_t b0 = vld1q_f32(bias + c0), b1 = vld1q_f32(bias + c0 + 4);
+                    size_t coff = (size_t)t0 * sizeof(float);
+                    for (int ox = ilo; ox < ilo + n_fast; ox += 4) {
+                        float *o = orow + (size_t)ox * oc + c0;
+                        if (sw == 1) f32_quad(base, ps, ox - s->pad_left, 1, coff, wt, b0, b1, lo, hi, o, oc);
+                        else f32_quad(base, ps, 2 * ox - s->pad_left, 2, coff, wt, b0, b1, lo, hi, o, oc);
+                    }
+                }
+            }
+            for (int k = 0; k < n_edge; k += GROUP) {
                 int ox[GROUP];
                 const char *tp[GROUP][9];
-                sc_dw3_group(&rows, s, pb, k, GROUP, (size_t)cc * sizeof(float), (const char *)zero, ox, tp);
+                sc_dw3_group(&rows, s, pb, k, GROUP, ilo, n_fast, (size_t)cc * sizeof(float), (const char *)zero, ox, tp);
                 for (int t0 = 0; t0 < cn; t0 += 16) {
                     int c0 = cc + t0;
                     float32x4_t a[GROUP][4];

@@ -38,7 +38,7 @@ void sc_u8_dwconv3x3__avx2(const sc_conv_shape *s, const sc_requant *q, const ui
             for (int k = 0; k < s->out_w; k += GROUP) {
                 int ox[GROUP];
                 const char *tp[GROUP][9];
-                sc_dw3_group(&rows, s, (size_t)c, k, GROUP, (size_t)cc, (const char *)pad, ox, tp);
+                sc_dw3_group(&rows, s, (size_t)c, k, GROUP, 0, 0, (size_t)cc, (const char *)pad, ox, tp);
                 for (int t0 = 0; t0 < cn; t0 += 16) {
                     int c0 = cc + t0;
                     __m256i ae[GROUP], ao[GROUP];
@@ -96,7 +96,7 @@ void sc_f32_dwconv3x3__avx2(const sc_conv_shape *s, float act_min, float act_max
             for (int k = 0; k < s->out_w; k += GROUP) {
                 int ox[GROUP];
                 const char *tp[GROUP][9];
-                sc_dw3_group(&rows, s, pb, k, GROUP, (size_t)cc * sizeof(float), (const char *)zero, ox, tp);
+                sc_dw3_group(&rows, s, pb, k, GROUP, 0, 0, (size_t)cc * sizeof(float), (const char *)zero, ox, tp);
                 for (int t0 = 0; t0 < cn; t0 += 8) {
                     int c0 = cc + t0;
                     size_t toff = (size_t)t0 * sizeof(float);

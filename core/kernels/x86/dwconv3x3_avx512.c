@@ -29,17 +29,6 @@
 #define L1_ROWS_BYTES (24 * 1024) /* three input rows of a chunk: half of L1D */
 #define L2_BLOCK_BYTES (256 * 1024)
 
-/* Output columns [*lo, *hi) whose three taps all lie inside the input row: there the tap
- * addresses are plain offsets, without the per-tap padding checks of sc_dw3_pixel. */
-static inline void interior_cols(const sc_conv_shape *s, int *lo, int *hi)
-{
-    int a = (s->pad_left + s->stride_w - 1) / s->stride_w;   /* ox·stride - pad >= 0 */
-    int last = s->in_w - 3 + s->pad_left;                     /* ox·stride - pad + 2 <= in_w - 1 */
-    int b = last < 0 ? 0 : last / s->stride_w + 1;
-    *lo = SC_MIN(a, s->out_w);
-    *hi = SC_MAX(*lo, SC_MIN(b, s->out_w));
-}
-
 /* Channels per chunk (a multiple of `tile`, at most CHUNK_BYTES worth): three input rows of
  * the chunk fit L1_ROWS_BYTES. */
 static int chunk_channels(const sc_conv_shape *s, size_t elem, int tile, int c)
@@ -72,9 +61,6 @@ static inline void fast_rows_init(fast_rows *f, const sc_dw3_rows *r, size_t pix
         f->ps[ky] = r->row[ky] ? pixel_bytes : 0;
     }
 }
-
-/* Edge pixel k of a row: [0, lo) and then the pixels after the fast groups. */
-static inline int edge_pixel(int k, int lo, int n_fast) { return k < lo ? k : k + n_fast; }
 
 /* The 9 tap pointers of pixel ox from the row bases (as sc_dw3_pixel, without branches):
  * a tap outside the row, or in a padding row, points at the pad tile. */
@@ -153,7 +139,7 @@ void sc_u8_dwconv3x3__avx512(const sc_conv_shape *s, const sc_requant *q, const 
     const __m512i even_idx = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
     const __m512i odd_idx = _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
     int sw = s->stride_w, lo, hi;
-    interior_cols(s, &lo, &hi);
+    sc_dw3_interior(s, &lo, &hi);
     int n_fast = (hi - lo) / 2 * 2, n_edge = s->out_w - n_fast;
     int ch = chunk_channels(s, 1, U8_TILE, c), rb = block_rows(s, (size_t)c);
     for (int yb = oy0; yb < oy1; yb += rb) {
@@ -190,8 +176,8 @@ void sc_u8_dwconv3x3__avx512(const sc_conv_shape *s, const sc_requant *q, const 
                     }
                 /* the other pixels in pairs through tap pointers; tiles inside */
                 for (int k = 0; k < n_edge; k += 2) {
-                    int ox0 = edge_pixel(k, lo, n_fast), two = k + 1 < n_edge;
-                    int ox1 = two ? edge_pixel(k + 1, lo, n_fast) : ox0;
+                    int ox0 = sc_dw3_edge_pixel(k, lo, n_fast), two = k + 1 < n_edge;
+                    int ox1 = two ? sc_dw3_edge_pixel(k + 1, lo, n_fast) : ox0;
                     const char *tp0[9], *tp1[9];
                     edge_taps(&f, s, ox0, (const char *)pad, tp0);
                     edge_taps(&f, s, ox1, (const char *)pad, tp1);
@@ -305,7 +291,7 @@ void sc_f32_dwconv3x3__avx512(const sc_conv_shape *s, float act_min, float act_m
     _Alignas(64) float zero[CHUNK_BYTES / sizeof(float)] = { 0 };
     __m512 vlo = _mm512_set1_ps(act_min), vhi = _mm512_set1_ps(act_max);
     int sw = s->stride_w, lo, hi;
-    interior_cols(s, &lo, &hi);
+    sc_dw3_interior(s, &lo, &hi);
     int n_fast = (hi - lo) / 4 * 4, n_edge = s->out_w - n_fast;
     int ch = chunk_channels(s, sizeof(float), F32_TILE, c), rb = block_rows(s, pb);
     for (int yb = oy0; yb < oy1; yb += rb) {
@@ -369,7 +355,7 @@ void sc_f32_dwconv3x3__avx512(const sc_conv_shape *s, float act_min, float act_m
                     int np = SC_MIN(4, n_edge - k), ox[4];
                     const char *tp[4][9];
                     for (int j = 0; j < 4; j++) {
-                        ox[j] = edge_pixel(k + SC_MIN(j, np - 1), lo, n_fast);
+                        ox[j] = sc_dw3_edge_pixel(k + SC_MIN(j, np - 1), lo, n_fast);
                         edge_taps(fe, s, ox[j], (const char *)zero, tp[j]);
                     }
                     for (int t0 = 0; t0 < cn; t0 += F32_TILE) {
