@@ -573,7 +573,7 @@ static void chain_layer_rows(const sc_net *n, const sc_kernels *k, const sc_nn_l
     const size_t in_row = (size_t)ls->in_w * (size_t)ls->in_c * esz, out_row = row_bytes_out(n, l);
     int f32 = esz == 4;
     sc_conv_shape s = *ls;
-    int start = r0 * ls->stride_h - ls->pad_top, a = 0, b = r1 - r0;
+    int start = r0 * ls->stride_h - ls->pad_top, b = r1 - r0;   /* kernel rows [0, b) */
     if (l->packing == SC_PACK_GEMM && sc_conv_is_pointwise(ls)) {
         /* the rows' pixels as one column */
         s.in_h = s.out_h = (r1 - r0) * ls->out_w;
@@ -593,12 +593,12 @@ static void chain_layer_rows(const sc_net *n, const sc_kernels *k, const sc_nn_l
     uint8_t *dst = out + (size_t)(r0 - out_lo) * out_row;
     if (l->packing == SC_PACK_GEMM) {
         if (f32) k->f32_gemmconv(&s, l->act_min, l->act_max, (const float *)(const void *)src, l->packed,
-                                 (float *)(void *)dst, a, b, 0, ls->out_c);
-        else k->u8_gemmconv(&s, &l->q, src, l->packed, dst, a, b, 0, ls->out_c);
+                                 (float *)(void *)dst, 0, b, 0, ls->out_c);
+        else k->u8_gemmconv(&s, &l->q, src, l->packed, dst, 0, b, 0, ls->out_c);
     } else {
         if (f32) k->f32_dwconv3x3(&s, l->act_min, l->act_max, (const float *)(const void *)src, l->packed,
-                                  (float *)(void *)dst, a, b);
-        else k->u8_dwconv3x3(&s, &l->q, src, l->packed, dst, a, b);
+                                  (float *)(void *)dst, 0, b);
+        else k->u8_dwconv3x3(&s, &l->q, src, l->packed, dst, 0, b);
     }
 }
 
@@ -874,20 +874,33 @@ void sc_net_run_layer(sc_net *n, const sc_kernels *k, sc_pool *pool, int i)
     }
 }
 
+/* Runs layer i, or the fused pass it heads, and returns how many layers that covered (a later
+ * layer of a chain: nothing run, 1). */
+static int run_from(sc_net *n, const sc_kernels *k, sc_pool *pool, int i)
+{
+    chain_plan c;
+    if (chain_of(n, k, sc_pool_threads(pool), i, &c)) {
+        if (i != c.head) return 1;   /* ran with its chain's head */
+        run_chain(n, &c, k, pool);
+        return c.len;
+    }
+    const sc_nn_layer *post = fused_logistic(n, i, 1);
+    if (post) {
+        run_concat(n, &n->layers[i], post, k, pool);
+        return 2;
+    }
+    sc_net_run_layer(n, k, pool, i);
+    return 1;
+}
+
 void sc_net_run_step(sc_net *n, const sc_kernels *k, sc_pool *pool, int i)
 {
     if (i > 0 && fused_logistic(n, i - 1, 1)) return;   /* ran with i - 1 */
-    chain_plan c;
-    if (chain_of(n, k, sc_pool_threads(pool), i, &c)) {
-        if (i == c.head) run_chain(n, &c, k, pool);   /* the other layers of the chain ran with it */
-        return;
-    }
-    const sc_nn_layer *post = fused_logistic(n, i, 1);
-    if (post) run_concat(n, &n->layers[i], post, k, pool);
-    else sc_net_run_layer(n, k, pool, i);
+    run_from(n, k, pool, i);
 }
 
+/* From head to head: a chain's plan is worked out once per inference, not once per layer. */
 void sc_net_run(sc_net *n, const sc_kernels *k, sc_pool *pool)
 {
-    for (int i = 0; i < n->n_layers; i++) sc_net_run_step(n, k, pool, i);
+    for (int i = 0; i < n->n_layers;) i += run_from(n, k, pool, i);
 }
