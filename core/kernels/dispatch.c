@@ -16,6 +16,7 @@ static void set_ref(sc_kernels *k)
     k->f32_gemmconv = NULL;
     k->f32_dwconv3x3 = NULL;
     k->f32_exp = sc_f32_exp__ref;
+    k->f32_quant_u8 = sc_f32_quant_u8__ref;
     k->isa = "ref";
 }
 
@@ -53,17 +54,26 @@ int sc_kernels_init_isa(sc_kernels *k, const char *isa)
     if (!strcmp(isa, "ref")) return 0;
     if (!strcmp(isa, "portable")) { SET_PACKED(k, portable); return 0; }
 #if SC_HAVE_AVX2
-    if (!strcmp(isa, "avx2")) { SET_PACKED(k, avx2); return 0; }
+    if (!strcmp(isa, "avx2")) {
+        SET_PACKED(k, avx2);
+        k->f32_quant_u8 = sc_f32_quant_u8__avx2;
+        return 0;
+    }
 #endif
 #if SC_HAVE_AVX512
     if (!strcmp(isa, "avx512")) {
         SET_PACKED(k, avx512);
+        k->f32_quant_u8 = sc_f32_quant_u8__avx512;
         k->f32_gemmconv = sc_f32_convdirect__avx512;   /* wraps sc_f32_gemmconv__avx512 */
         return 0;
     }
 #endif
 #if SC_HAVE_NEON
-    if (!strcmp(isa, "neon")) { SET_PACKED(k, neon); return 0; }
+    if (!strcmp(isa, "neon")) {
+        SET_PACKED(k, neon);
+        k->f32_quant_u8 = sc_f32_quant_u8__neon;
+        return 0;
+    }
 #endif
     return -1;
 }

@@ -179,6 +179,20 @@ void sc_f32_exp__avx2(size_t n, const float *x, float *y);
 void sc_f32_exp__avx512(size_t n, const float *x, float *y);
 void sc_f32_exp__neon(size_t n, const float *x, float *y);
 
+/* ---- Float to uint8 quantisation ------------------------------------------------------
+ *
+ * y[i] = the float v = x[i]·scale, then v = v + offset (two roundings, never one FMA), then
+ * clamped to [0, 255] and truncated: uint8 quantisation with halves rounded up when offset is
+ * the zero point + 0.5 and scale is 1 / the quantisation scale. NaN gives 0. x and y must not
+ * overlap; no over-read, no alignment needed. Every variant gives the reference's bytes, and an
+ * element's result depends on x[i] alone (any split gives the same bytes). The portable table
+ * uses the reference (GCC -O2 leaves this loop scalar, which is why the SIMD variants exist). */
+typedef void (*sc_f32_quant_u8_fn)(size_t n, const float *x, float scale, float offset, uint8_t *y);
+void sc_f32_quant_u8__ref(size_t n, const float *x, float scale, float offset, uint8_t *y);
+void sc_f32_quant_u8__avx2(size_t n, const float *x, float scale, float offset, uint8_t *y);
+void sc_f32_quant_u8__avx512(size_t n, const float *x, float scale, float offset, uint8_t *y);
+void sc_f32_quant_u8__neon(size_t n, const float *x, float scale, float offset, uint8_t *y);
+
 /* The table the network calls through; filled once by sc_kernels_init(). */
 typedef struct sc_kernels {
     sc_u8_conv_fn u8_conv;       /* reference layout, any shape */
@@ -190,6 +204,7 @@ typedef struct sc_kernels {
     sc_f32_gemmconv_fn f32_gemmconv;
     sc_f32_packed_fn f32_dwconv3x3;
     sc_f32_exp_fn f32_exp;       /* never NULL: the reference with the references */
+    sc_f32_quant_u8_fn f32_quant_u8; /* never NULL, as f32_exp */
     const char *isa;             /* "ref", "portable", "avx2", "avx512", "neon" */
 } sc_kernels;
 
