@@ -267,6 +267,15 @@ static void check_variant(const variant *v)
     make_shape(&s, 41, 45, 3, 24, 3, 3, 2, 1, PAD_SAME);
     check_u8(v, 0, &s, 1);
     check_f32(v, 0, &s);
+    /* the AVX-512 uint8 path that reads a 3-channel image in place (Σx from an unused lane):
+     * 24 channels with and without Σx, 32 and 16 (no unused lane: in place only without Σx),
+     * 40 (three blocks: gathered), stride 1 and 2, SAME and symmetric padding */
+    static const int c3[][4] = { { 24, 2, PAD_SAME, 0 }, { 24, 1, PAD_SYM, 0 }, { 32, 2, PAD_SAME, 1 }, { 32, 2, PAD_SYM, 0 },
+                                 { 16, 1, PAD_SAME, 1 }, { 40, 2, PAD_SAME, 1 } };
+    for (size_t a = 0; a < SC_ARRAY_LEN(c3); a++) {
+        make_shape(&s, 17, 26, 3, c3[a][0], 3, 3, c3[a][1], 1, c3[a][2]);
+        check_u8(v, 0, &s, c3[a][3]);
+    }
     make_shape(&s, 12, 12, 160, 40, 3, 3, 1, 1, PAD_SYM);
     check_u8(v, 0, &s, 0);
     check_f32(v, 0, &s);
