@@ -1,10 +1,9 @@
 /* sc_f32_quant_u8 for AVX2: 32 floats per iteration, packed to bytes with two saturating packs
- * and a lane permute. The tail (< 32) goes through the same code on a zero-padded copy, so an
- * element's result does not depend on its position. */
+ * and a lane permute; the tail as core/kernels/quant_drive.h says. */
 #include <immintrin.h>
-#include <string.h>
 
 #include "core/kernels/kernels.h"
+#include "core/kernels/quant_drive.h"
 
 static inline __m256i quant8(const float *x, __m256 scale, __m256 offset)
 {
@@ -14,8 +13,9 @@ static inline __m256i quant8(const float *x, __m256 scale, __m256 offset)
     return _mm256_cvttps_epi32(v);
 }
 
-static inline void quant32(const float *x, __m256 scale, __m256 offset, uint8_t *y)
+static inline __attribute__((always_inline)) void quant32(const float *x, float scale_s, float offset_s, uint8_t *y)
 {
+    const __m256 scale = _mm256_set1_ps(scale_s), offset = _mm256_set1_ps(offset_s);
     __m256i ab = _mm256_packus_epi32(quant8(x, scale, offset), quant8(x + 8, scale, offset));
     __m256i cd = _mm256_packus_epi32(quant8(x + 16, scale, offset), quant8(x + 24, scale, offset));
     /* bytes now a0-3 b0-3 c0-3 d0-3 | a4-7 b4-7 c4-7 d4-7: put the 4-byte groups in order */
@@ -26,14 +26,5 @@ static inline void quant32(const float *x, __m256 scale, __m256 offset, uint8_t 
 
 void sc_f32_quant_u8__avx2(size_t n, const float *x, float scale, float offset, uint8_t *y)
 {
-    const __m256 vs = _mm256_set1_ps(scale), vo = _mm256_set1_ps(offset);
-    size_t i = 0;
-    for (; i + 32 <= n; i += 32) quant32(x + i, vs, vo, y + i);
-    if (i < n) {
-        float xt[32] = { 0 };
-        uint8_t yt[32];
-        memcpy(xt, x + i, (n - i) * sizeof(float));
-        quant32(xt, vs, vo, yt);
-        memcpy(y + i, yt, n - i);
-    }
+    sc_quant_drive(n, x, scale, offset, y, 32, quant32);
 }
