@@ -58,6 +58,9 @@ size_t sc_u8_gemmconv_pack(const sc_conv_shape *s, const sc_requant *q, const ui
     }
     if (worst + (int64_t)k * 255 * (128 + abs64(xsum_mult)) >= INT32_MAX) return 0;
     size_t bytes = sizeof(sc_u8_gemm_packed) + nb * SC_GEMM_NR * sizeof(int32_t) + nb * kb * SC_GEMM_NR * 4;
+    const int c3 = !direct && s->k_h == 3 && s->k_w == 3 && s->in_c == 3 && s->dil_h == 1 && s->dil_w == 1;
+    const size_t c3_at = bytes;
+    if (c3) bytes += nb * 9 * SC_GEMM_NR * 4;
     if (!dst) return bytes;
 
     sc_u8_gemm_packed *p = dst;
@@ -78,6 +81,19 @@ size_t sc_u8_gemmconv_pack(const sc_conv_shape *s, const sc_requant *q, const ui
         size_t blk = o / SC_GEMM_NR, j = o % SC_GEMM_NR;
         for (size_t i = 0; i < k; i++)
             pw[((blk * kb + i / 4) * SC_GEMM_NR + j) * 4 + i % 4] = (int8_t)((int32_t)w[o * k + i] - c);
+    }
+    if (c3) {
+        p->c3_groups = (int32_t)c3_at;
+        int8_t *g = (int8_t *)dst + c3_at;
+        const int ones = xsum_mult != 0 && n % SC_GEMM_NR != 0;
+        for (size_t o = 0; o < nb * SC_GEMM_NR; o++) {
+            size_t blk = o / SC_GEMM_NR, j = o % SC_GEMM_NR;
+            for (size_t i = 0; i < k; i++) {   /* i = 9·ky + tap */
+                size_t ky = i / 9, tap = i % 9;
+                int8_t v = o < n ? (int8_t)((int32_t)w[o * k + i] - c) : (ones && o == n) ? 1 : 0;
+                g[((blk * 9 + ky * 3 + tap / 4) * SC_GEMM_NR + j) * 4 + tap % 4] = v;
+            }
+        }
     }
     return bytes;
 }

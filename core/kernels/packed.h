@@ -3,7 +3,12 @@
  *
  * Every block starts with a 64-byte header, followed by 64-byte aligned arrays:
  *   u8 gemmconv   int32 bias'[n_blocks·16], int8 w'[n_blocks][k_blocks][16][4]
- *                 (w'[nb][kb][j][t] = w[oc = 16·nb + j][k = 4·kb + t] − c; zero past n and K)
+ *                 (w'[nb][kb][j][t] = w[oc = 16·nb + j][k = 4·kb + t] − c; zero past n and K),
+ *                 then for a 3×3 conv over 3 channels (c3_groups != 0) int8 g[n_blocks][9][16][4]:
+ *                 g[nb][3·ky + gi][j][t] = w'[nb][k = 9·ky + 4·gi + t][j] for 4·gi + t < 9, else
+ *                 0 (each kernel row's 9 bytes as three groups of 4 read in place), and lane
+ *                 n % 16 of the last block 1 at the 27 taps when xsum_mult != 0 and n % 16 != 0
+ *                 (Σx out of the same dot products)
  *   f32 gemmconv  float bias[n_blocks·16], float w[n_blocks][k][16]
  *   u8 dwconv3x3  int32 bias'[c_pad], int16 w'[9][c_pad]   (w' = w − w_zp; zero past c)
  *   f32 dwconv3x3 float bias[c_pad], float w[9][c_pad]
@@ -30,7 +35,8 @@ typedef struct sc_u8_gemm_packed {
     int32_t xsum_mult;               /* c − w_zp: times each row's Σx (0: skip) */
     int32_t direct;                  /* 1×1 s1 unpadded: A is the input itself */
     int32_t lda;                     /* im2col row bytes: K rounded up to 4 */
-    int32_t reserved[9];
+    int32_t c3_groups;               /* byte offset of g (3×3 over 3 channels), else 0 */
+    int32_t reserved[8];
 } sc_u8_gemm_packed;
 
 typedef struct sc_f32_gemm_packed {

@@ -231,10 +231,10 @@ static void gemm_f32(int m, const float *a, size_t lda, const sc_f32_gemm_packed
  * contiguous bytes, taken as three 4-byte groups at offsets 0, 4 and 8 (the last group's 3
  * bytes past the row meet zero weights), so 9 dot products of 4 instead of the gathered 7. The
  * gather was half the layer's time (a 300×300×3 -> 150×150×32 layer: 0.175 ms, 0.098 without
- * it). The packed weights (K = 27 in blocks of 4) are rearranged per call into 3 × 3 groups on
- * the stack, 1.2 KB for the two blocks this path takes (out_c <= 32 in the call's range). Σx,
- * when xsum_mult needs it, comes out of the same dot products: the last block's first unused
- * lane gets weights 1 for the 27 taps; layers with no unused lane then take the gathered path.
+ * it). The weights come in those groups from the pack (packed.h: c3_groups); this path takes
+ * up to two blocks per call (out_c <= 32 in the call's range). Σx, when xsum_mult needs it,
+ * comes out of the same dot products: the pack gives the last block's first unused lane
+ * weights 1 for the 27 taps; layers with no unused lane take the gathered path.
  * A pixel whose kernel leaves the image reads a copy of its rows padded with x_zp, as the
  * gather pads. Results are the gathered path's, bit for bit. */
 #define C3_MR 6
@@ -296,10 +296,9 @@ SC_X86_INLINE void c3_tile(const int nbk, const uint8_t *const ar[C3_MR], size_t
 }
 
 /* The call's blocks [nb0, nb1) can take the in-place path. */
-static int c3_ok(const sc_conv_shape *s, const sc_u8_gemm_packed *p, int nb0, int nb1)
+static int c3_ok(const sc_u8_gemm_packed *p, int nb0, int nb1)
 {
-    if (p->direct || s->k_h != 3 || s->k_w != 3 || s->in_c != 3 || s->dil_h != 1 || s->dil_w != 1 || nb1 - nb0 > 2)
-        return 0;
+    if (!p->c3_groups || nb1 - nb0 > 2) return 0;
     /* Σx rides in the last block's first unused lane, which must be in the call */
     return p->xsum_mult == 0 || (p->n % 16 != 0 && nb1 == p->n_blocks);
 }
@@ -308,23 +307,7 @@ static void conv3x3c3_u8(const sc_conv_shape *s, const sc_requant *q, const uint
                          uint8_t *out, int oy0, int oy1, int nb0, int nb1)
 {
     const int nbk = nb1 - nb0;
-    _Alignas(64) int8_t wd[2 * C3_GROUPS * 64];
-    const int8_t *w = sc_u8_gemm_w(p);
-    const size_t bstride = (size_t)p->k_blocks * 64;
-    const int ones = p->xsum_mult != 0;
-    for (int b = 0; b < nbk; b++)
-        for (int ky = 0; ky < 3; ky++)
-            for (int g = 0; g < 3; g++)
-                for (int l = 0; l < 16; l++)
-                    for (int t = 0; t < 4; t++) {
-                        int tap = 4 * g + t, k = 9 * ky + tap;
-                        int8_t v = 0;
-                        if (tap < 9) {
-                            v = w[(size_t)(nb0 + b) * bstride + (size_t)(k / 4) * 64 + l * 4 + k % 4];
-                            if (ones && nb0 + b == p->n_blocks - 1 && l == p->n % 16) v = 1;
-                        }
-                        wd[((size_t)b * C3_GROUPS + ky * 3 + g) * 64 + l * 4 + t] = v;
-                    }
+    const int8_t *wd = (const int8_t *)(const void *)p + p->c3_groups + (size_t)nb0 * C3_GROUPS * 64;
     sc_rq512 rq;
     sc_rq512_init(&rq, q);
     const c3_job j = { wd, sc_u8_gemm_bias(p) + nb0 * 16, p->xsum_mult, p->n % 16, &rq, (size_t)s->out_c,
@@ -369,7 +352,7 @@ void sc_u8_gemmconv__avx512(const sc_conv_shape *s, const sc_requant *q, const u
 {
     const sc_u8_gemm_packed *p = packed;
     const int nb0 = oc0 / SC_GEMM_NR, nb1 = (SC_MIN(oc1, p->n) + SC_GEMM_NR - 1) / SC_GEMM_NR;
-    if (oy1 > oy0 && nb1 > nb0 && c3_ok(s, p, nb0, nb1)) {
+    if (oy1 > oy0 && nb1 > nb0 && c3_ok(p, nb0, nb1)) {
         conv3x3c3_u8(s, q, in, p, out, oy0, oy1, nb0, nb1);
         return;
     }
