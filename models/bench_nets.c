@@ -33,6 +33,8 @@ struct sc_bench_net {
     int in_tensor, loc_tensor, conf_tensor;
     float *input;                 /* float input, in_size² × 3 (int8: quantised by step 0) */
     float *loc_f, *conf_f;        /* int8: dequantised outputs */
+    float conf_exp[256];          /* int8 softmax: exp(-scale·d) for a distance d to the max */
+    float loc_deq[256];           /* int8 boxes: scale·(v - zp) for each byte v */
     int64_t macs;
     int first_layer_step;         /* 1 with an input step (int8), else 0 */
 };
@@ -298,6 +300,13 @@ sc_status sc_bench_net_create(const sc_bench_net_cfg *cfg, sc_bench_net **out)
         b->conf_f = sc_aligned_alloc(sizeof(float) * (size_t)b->n_rows * b->n_cls);
         if (b->loc_tensor >= 0) b->loc_f = sc_aligned_alloc(sizeof(float) * (size_t)b->n_rows * 4);
         if (!b->input || !b->conf_f || (b->loc_tensor >= 0 && !b->loc_f)) { st = SC_E_NOMEM; goto fail; }
+        /* the outputs' lookup tables, made once (the scales are fixed at build) */
+        const sc_nn_tensor *ct = sc_net_tensor(b->net, b->conf_tensor);
+        for (int d = 0; d < 256; d++) b->conf_exp[d] = expf(-ct->scale * (float)d);
+        if (b->loc_tensor >= 0) {
+            const sc_nn_tensor *lt = sc_net_tensor(b->net, b->loc_tensor);
+            for (int v = 0; v < 256; v++) b->loc_deq[v] = lt->scale * (float)(v - lt->zp);
+        }
     } else {
         b->input = sc_net_data(b->net, b->in_tensor);
     }
@@ -355,7 +364,7 @@ typedef struct io_task {
     size_t count, per;            /* elements (input) or rows (softmax) */
     const uint8_t *q;             /* int8: quantised rows */
     float *dst;
-    float exp_lut[256];           /* int8 softmax: exp(-scale·d) for a distance d to the max */
+    const float *exp_lut;         /* int8 softmax: the net's conf_exp */
     sc_f32_exp_fn exp;            /* float softmax: the kernel table's exp */
     sc_f32_quant_u8_fn quant;     /* int8 input: the kernel table's quantisation */
 } io_task;
@@ -432,22 +441,14 @@ static void split(io_task *t, sc_pool *pool, size_t min_per, void (*fn)(void *, 
 
 static void run_outputs(sc_bench_net *b, const sc_kernels *k, sc_pool *pool)
 {
-    io_task t;
-    memset(&t, 0, sizeof(t));
-    t.b = b;
-    t.exp = k->f32_exp;
-    t.count = (size_t)b->n_rows;
+    io_task t = { .b = b, .exp = k->f32_exp, .count = (size_t)b->n_rows };
     if (b->int8) {
-        const sc_nn_tensor *ct = sc_net_tensor(b->net, b->conf_tensor);
-        for (int d = 0; d < 256; d++) t.exp_lut[d] = expf(-ct->scale * (float)d);
+        t.exp_lut = b->conf_exp;
         t.q = sc_net_data(b->net, b->conf_tensor);
         t.dst = b->conf_f;
         if (b->loc_tensor >= 0) {   /* dequantise the boxes */
-            const sc_nn_tensor *lt = sc_net_tensor(b->net, b->loc_tensor);
             const uint8_t *q = sc_net_data(b->net, b->loc_tensor);
-            float table[256];
-            for (int v = 0; v < 256; v++) table[v] = lt->scale * (float)(v - lt->zp);
-            for (size_t i = 0; i < (size_t)b->n_rows * 4; i++) b->loc_f[i] = table[q[i]];
+            for (size_t i = 0; i < (size_t)b->n_rows * 4; i++) b->loc_f[i] = b->loc_deq[q[i]];
         }
     } else {
         t.dst = sc_net_data(b->net, b->conf_tensor);
