@@ -131,6 +131,7 @@ typedef void (*sc_f32_gemmconv_fn)(const sc_conv_shape *s, float act_min, float 
 /* Shape tests: which packed kernel a layer can use. */
 int sc_conv_is_pointwise(const sc_conv_shape *s);   /* 1×1, stride 1, no padding */
 int sc_conv_is_dw3x3(const sc_conv_shape *s);       /* 3×3, dilation 1 (depthwise layers) */
+int sc_conv_is_3x3c3(const sc_conv_shape *s);       /* 3×3 over 3 channels, dilation 1 (a first layer) */
 
 /* `w` and `bias` in the reference layouts above; `bias` may be NULL (zero). */
 size_t sc_u8_gemmconv_pack(const sc_conv_shape *s, const sc_requant *q, const uint8_t *w,

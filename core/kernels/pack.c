@@ -19,6 +19,11 @@ int sc_conv_is_dw3x3(const sc_conv_shape *s)
            s->stride_h >= 1 && s->stride_w >= 1;
 }
 
+int sc_conv_is_3x3c3(const sc_conv_shape *s)
+{
+    return s->k_h == 3 && s->k_w == 3 && s->in_c == 3 && s->dil_h == 1 && s->dil_w == 1;
+}
+
 static int shape_ok(const sc_conv_shape *s)
 {
     return s->in_h > 0 && s->in_w > 0 && s->in_c > 0 && s->out_h > 0 && s->out_w > 0 && s->out_c > 0 &&
@@ -58,7 +63,7 @@ size_t sc_u8_gemmconv_pack(const sc_conv_shape *s, const sc_requant *q, const ui
     }
     if (worst + (int64_t)k * 255 * (128 + abs64(xsum_mult)) >= INT32_MAX) return 0;
     size_t bytes = sizeof(sc_u8_gemm_packed) + nb * SC_GEMM_NR * sizeof(int32_t) + nb * kb * SC_GEMM_NR * 4;
-    const int c3 = !direct && s->k_h == 3 && s->k_w == 3 && s->in_c == 3 && s->dil_h == 1 && s->dil_w == 1;
+    const int c3 = !direct && sc_conv_is_3x3c3(s);
     const size_t c3_at = bytes;
     if (c3) bytes += nb * 9 * SC_GEMM_NR * 4;
     if (!dst) return bytes;

@@ -25,8 +25,7 @@
 /* 1 when the direct path takes the layer. */
 static int is_conv3x3c3(const sc_conv_shape *s)
 {
-    return s->k_h == 3 && s->k_w == 3 && s->in_c == 3 && s->dil_h == 1 && s->dil_w == 1 &&
-           (s->stride_w == 1 || s->stride_w == 2) && s->stride_h >= 1;
+    return sc_conv_is_3x3c3(s) && (s->stride_w == 1 || s->stride_w == 2) && s->stride_h >= 1;
 }
 
 /* `mr` pixels × `nbk` blocks. x: the first pixel's inputs at its first kernel row inside the
