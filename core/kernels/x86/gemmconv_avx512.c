@@ -1,7 +1,7 @@
 /* gemmconv for AVX-512: uint8 with VNNI (vpdpbusd: u8 inputs × s8 packed weights, 4 products
  * per int32 lane), f32 with FMA. Tiles of MR rows × up to 4 packed blocks of 16 channels
  * (24 accumulators), over panels of PANEL rows; a short row tile repeats its last row and
- * drops it. Compiled with
+ * drops it (f32: a short tile computes 4, 2 or 1 rows, below). Compiled with
  * -mavx512f -mavx512bw -mavx512vl -mavx512vnni -mavx2 -mfma only. */
 #include <string.h>
 
@@ -134,8 +134,12 @@ enum { PF_NONE, PF_OWN, PF_NEXT };
 /* lo and hi are broadcast after the k loop: the 24 accumulators, 4 weight vectors and a
  * broadcast already take 29 of the 32 registers (held across the loop they made GCC spill
  * two weight vectors to the stack and reload them 12 times per k). `pf` selects the
- * prefetch (above); PF_NEXT prefetches lines [0, n_pf) from `next`, n_pf <= 2·k_n. */
-SC_X86_INLINE void tile_f32(const int pf, const int nbk, const float *const ar[MR], int k_n, const float *w,
+ * prefetch (above); PF_NEXT prefetches lines [0, n_pf) from `next`, n_pf <= 2·k_n.
+ * `mrt` rows are computed (6, or 4, 2, 1 for a panel's last tile of mr < 6 rows): a full
+ * 6-row tile for the 1 row left of 361 pixels (19×19), the 4 of 100 (10×10) or the 2 of 152
+ * (a 4-row band of 38) cost as much as 6 rows. Each row's sum runs in the same order
+ * whatever mrt, so results do not change. */
+SC_X86_INLINE void tile_f32(const int pf, const int mrt, const int nbk, const float *const ar[MR], int k_n, const float *w,
                             size_t bstride, const float *bias, float lo_s, float hi_s, float *c, size_t ldc,
                             int mr, int n_left, const char *next, int n_pf)
 {
@@ -144,7 +148,7 @@ SC_X86_INLINE void tile_f32(const int pf, const int nbk, const float *const ar[M
     for (int b = 0; b < nbk; b++) {
         __m512 bv = _mm512_load_ps(bias + 16 * b);
 #pragma GCC unroll 8
-        for (int r = 0; r < MR; r++) acc[r][b] = bv;
+        for (int r = 0; r < mrt; r++) acc[r][b] = bv;
     }
     const int n_even = (n_pf + 1) / 2, n_odd = n_pf / 2;
     for (int k = 0; k < k_n; k++) {
@@ -160,7 +164,7 @@ SC_X86_INLINE void tile_f32(const int pf, const int nbk, const float *const ar[M
             if (k < n_odd) _mm_prefetch(next + (size_t)k * 128 + 64, _MM_HINT_T1);
         }
 #pragma GCC unroll 8
-        for (int r = 0; r < MR; r++) {
+        for (int r = 0; r < mrt; r++) {
             __m512 xb = _mm512_set1_ps(ar[r][k]);
 #pragma GCC unroll 4
             for (int b = 0; b < nbk; b++) acc[r][b] = _mm512_fmadd_ps(xb, wv[b], acc[r][b]);
@@ -174,7 +178,7 @@ SC_X86_INLINE void tile_f32(const int pf, const int nbk, const float *const ar[M
         int nj = n_left - 16 * b;
         __mmask16 sm = nj >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << nj) - 1);
 #pragma GCC unroll 8
-        for (int r = 0; r < MR; r++) {
+        for (int r = 0; r < mrt; r++) {
             if (r >= mr) break;
             /* max(lo, v) then min(hi, ·) keep a NaN as the reference clamp does */
             __m512 v = _mm512_min_ps(hi, _mm512_max_ps(lo, acc[r][b]));
@@ -183,12 +187,19 @@ SC_X86_INLINE void tile_f32(const int pf, const int nbk, const float *const ar[M
     }
 }
 
-#define TILE_F32_CASES(pf) \
+#define TILE_F32_NB(pf, mrt) \
     switch (SC_MIN(NBMAX, nb1 - nb)) { \
-    case 4: tile_f32(pf, 4, ar, p->k, wb, bstride, bb, lo, hi, ci, ldc, mr, n_left, next, n_pf); break; \
-    case 3: tile_f32(pf, 3, ar, p->k, wb, bstride, bb, lo, hi, ci, ldc, mr, n_left, next, n_pf); break; \
-    case 2: tile_f32(pf, 2, ar, p->k, wb, bstride, bb, lo, hi, ci, ldc, mr, n_left, next, n_pf); break; \
-    default: tile_f32(pf, 1, ar, p->k, wb, bstride, bb, lo, hi, ci, ldc, mr, n_left, next, n_pf); break; \
+    case 4: tile_f32(pf, mrt, 4, ar, p->k, wb, bstride, bb, lo, hi, ci, ldc, mr, n_left, next, n_pf); break; \
+    case 3: tile_f32(pf, mrt, 3, ar, p->k, wb, bstride, bb, lo, hi, ci, ldc, mr, n_left, next, n_pf); break; \
+    case 2: tile_f32(pf, mrt, 2, ar, p->k, wb, bstride, bb, lo, hi, ci, ldc, mr, n_left, next, n_pf); break; \
+    default: tile_f32(pf, mrt, 1, ar, p->k, wb, bstride, bb, lo, hi, ci, ldc, mr, n_left, next, n_pf); break; \
+    }
+#define TILE_F32_CASES(pf) \
+    switch (mr > 4 ? MR : mr > 2 ? 4 : mr) { \
+    case MR: TILE_F32_NB(pf, MR) break; \
+    case 4: TILE_F32_NB(pf, 4) break; \
+    case 2: TILE_F32_NB(pf, 2) break; \
+    default: TILE_F32_NB(pf, 1) break; \
     }
 
 static void gemm_f32(int m, const float *a, size_t lda, const sc_f32_gemm_packed *p, int nb0, int nb1,
