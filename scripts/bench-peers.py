@@ -14,7 +14,12 @@ What it does (the method of ../shared/bench/runner.py):
      QDQ int8, oneDNN fp32 and int8, XNNPACK fp32, and `ssdcam bench --result` (fp32, int8; the
      COCO model's network and a whole 640x480 detection). Each process does WARMUP untimed and
      RUNS timed inferences and prints its median; it runs under `chrt -f PRIO` (root) so other
-     processes on this shared 2-core VM do not time-slice it.
+     processes on this shared 2-core VM do not time-slice it. Every process of a round that uses
+     fewer threads than there are CPUs is pinned (taskset) to the same CPUs, rotated per round:
+     this VM's two vCPUs differ by up to 3 % in speed, and the difference changes with time and
+     with the code (session 8: ssdcam ran 2-3 % faster on cpu 0 while ONNX Runtime ran 3 %
+     faster on cpu 1, later both faster on cpu 1), so unpinned 1-thread processes that land on
+     different vCPUs put that noise into the round's ratio (--pin off: no pinning).
   3. Ratios ours / peer are taken inside each round (same minute, same machine state); the table
      shows the median over rounds of the per-round medians and of the per-round ratios.
 
@@ -109,9 +114,10 @@ def ours_cmd(ssdcam, what, threads, a, prec=None):
     return cmd
 
 
-def run_one(cmd, a, tmp):
-    """Runs one bench process SCHED_FIFO; returns its RESULT lines as dicts (or None on failure)."""
-    full = (["chrt", "-f", str(a.rt)] if a.rt > 0 else []) + cmd
+def run_one(cmd, a, tmp, cpus=None):
+    """Runs one bench process SCHED_FIFO (on `cpus`, a taskset list, if given); returns its RESULT
+    lines as dicts (or None on failure)."""
+    full = (["taskset", "-c", cpus] if cpus else []) + (["chrt", "-f", str(a.rt)] if a.rt > 0 else []) + cmd
     with open(tmp + ".out", "w") as fo, open(tmp + ".err", "w") as fe:
         # files, not pipes: ../shared/bench/runner.py saw OpenCV 30 % slower with both piped
         p = subprocess.run(full, stdout=fo, stderr=fe)
@@ -145,6 +151,8 @@ def main():
     ap.add_argument("--ssdcam", default=None, help="the ssdcam executable (default: the newest build*/app/ssdcam)")
     ap.add_argument("--rt", type=int, default=10 if os.geteuid() == 0 else 0,
                     help="SCHED_FIFO priority of every bench process (chrt -f; default 10 as root, 0 = off)")
+    ap.add_argument("--pin", choices=["on", "off"], default="on",
+                    help="pin processes with fewer threads than CPUs to the same CPUs, rotated per round")
     ap.add_argument("--skip-build", action="store_true", help="fail instead of building the peers")
     ap.add_argument("--out", default=os.path.join(BENCH_DIR, "results"))
     a = ap.parse_args()
@@ -157,7 +165,7 @@ def main():
     stamp = time.strftime("%Y-%m-%dT%H:%M:%S")
     rev = subprocess.run(["git", "-C", ROOT, "describe", "--always", "--dirty"], capture_output=True, text=True).stdout.strip()
     log(f"== {stamp}: {a.rounds} rounds x {a.runs} runs (+{a.warmup} warm-up), threads {threads}, "
-        f"SCHED_FIFO {a.rt or 'off'}; ssdcam {ssdcam} (git {rev or '?'})")
+        f"SCHED_FIFO {a.rt or 'off'}, pinning {a.pin}; ssdcam {ssdcam} (git {rev or '?'})")
 
     # times[(engine, model, threads)] = [per-round median ms]; ratio lists per round
     times, failures, peaks = {}, 0, []
@@ -194,8 +202,13 @@ def main():
         for g in groups.values():
             s = k % len(g)
             order += g[s:] + g[:s]
+        ncpu = os.cpu_count() or 1
         for (engine, model, t, cmd) in order:
-            res = run_one(cmd, a, tmp)
+            cpus = None
+            if a.pin == "on" and t < ncpu:
+                first = (rd * t) % ncpu
+                cpus = ",".join(str((first + i) % ncpu) for i in range(t))
+            res = run_one(cmd, a, tmp, cpus)
             if res is None:
                 failures += 1
                 continue
@@ -223,7 +236,7 @@ def main():
 
     lines = [f"# ssdcam vs peers, {stamp}", "",
              f"{a.rounds} interleaved rounds; each process {a.warmup} warm-up + {a.runs} timed inferences, "
-             f"SCHED_FIFO {a.rt or 'off'} (chrt); median over rounds of each process's median; ratios per round, "
+             f"SCHED_FIFO {a.rt or 'off'} (chrt), pinning {a.pin} (1-thread processes of a round on one CPU, rotated per round); median over rounds of each process's median; ratios per round, "
              f"then their median. ssdcam {ssdcam}, git {rev or '?'}; `{' '.join(ours_cmd('ssdcam', 'ssd', 1, a, 'fp32'))}` "
              f"etc.; peers from {SHARED_BENCH} built in {BENCH_DIR}.", ""]
     if peaks and peaks[0]:
