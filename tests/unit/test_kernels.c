@@ -298,8 +298,8 @@ static void check_variant(const variant *v)
     check_u8(v, 1, &s, 0);
     check_f32(v, 1, &s);
     /* wide rows of many channels: several channel chunks and row blocks (the AVX-512 kernel
-     * walks chunks of at most 1 KB of a pixel inside row blocks that fit L2), stride 1 and 2, and 8-pixel
-     * groups with 4-pixel and edge leftovers */
+     * walks chunks of at most 1 KB of a pixel inside row blocks that fit L2), stride 1 and 2,
+     * and 8-pixel groups with 4-pixel and edge leftovers */
     static const int dw_big[][5] = {   /* h, w, c, stride, pad */
         { 9, 40, 300, 1, PAD_SAME }, { 9, 41, 300, 2, PAD_SAME }, { 5, 60, 1100, 1, PAD_SYM }, { 7, 61, 150, 2, PAD_VALID },
     };

@@ -139,9 +139,9 @@ enum { PF_NONE, PF_OWN, PF_NEXT };
  * 6-row tile for the 1 row left of 361 pixels (19×19), the 4 of 100 (10×10) or the 2 of 152
  * (a 4-row band of 38) cost as much as 6 rows. Each row's sum runs in the same order
  * whatever mrt, so results do not change. */
-SC_X86_INLINE void tile_f32(const int pf, const int mrt, const int nbk, const float *const ar[MR], int k_n, const float *w,
-                            size_t bstride, const float *bias, float lo_s, float hi_s, float *c, size_t ldc,
-                            int mr, int n_left, const char *next, int n_pf)
+SC_X86_INLINE void tile_f32(const int pf, const int mrt, const int nbk, const float *const ar[MR], int k_n,
+                            const float *w, size_t bstride, const float *bias, float lo_s, float hi_s, float *c,
+                            size_t ldc, int mr, int n_left, const char *next, int n_pf)
 {
     __m512 acc[MR][NBMAX];
 #pragma GCC unroll 4
