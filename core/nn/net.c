@@ -430,9 +430,17 @@ static void run_conv(sc_net *n, const sc_nn_layer *l, const sc_kernels *k, sc_po
  * of 40, under chrt -f 10, alternated): float ssd_mnv1_300 conv0 → conv4/dw as one chain of 8
  * layers 2.43-2.59 ms at 1 thread, against 3.04 ms as session 3 ran them (conv0 alone, then
  * three dw → 1×1 pairs, then conv4/dw alone); end to end 11.8-12.2 ms against 12.2-13.7.
- * conv4 → conv6/dw as one chain of 4: 1.47 ms against 1.52 split. Windows of twice the rows
- * a band needs were the fastest (whole task shares, the bytes never reused: 2.70-2.92 ms;
- * 1× 2.59-2.60, 3-4× 2.54-2.69). Band budgets of 200, 384 and 1200 KB were within the noise.
+ * conv4 → conv6/dw as one chain of 4: 1.47 ms against 1.52 split. Band budgets of 200, 384
+ * and 1200 KB were within the noise. Windows hold exactly the rows one band needs (factor 1):
+ * the rows still needed move to the window's start at every band, and the windows' bytes
+ * (conv0 → conv4/dw: ~1 MB against ~2 MB at factor 2) fit L2 better. Session 9 timed factor 1
+ * against 2 inside one process, alternating inference by inference (rdtsc around each chain,
+ * medians of 150-300 each, 2 shared cores, chrt -f 10): float SSD chain 1 -0.8..-2.5 % at 1
+ * thread (five runs) and -6..-8 % at 2, chain 2 ±0.2 % at 1 thread and -1..-2 % at 2; the
+ * COCO model's uint8 chain -0.5..-1.4 % at 1 thread, -2.5..-3.4 % at 2; whole float
+ * inferences the same way -0.1..-0.2 % at 1 thread, -0.8..-1.1 % at 2. (Session 5, timing
+ * whole runs alternately, had found factor 2 faster: 2.43-2.59 ms against 2.59-2.60; whole
+ * task shares, never reused, 2.70-2.92. Other bands for either float chain: no change.)
  * Earlier (session 3, chains of two only): fusing the float conv4 pair (38×38×128 s2, 740 KB)
  * +6..+12 %, the COCO model's uint8 pairs +1..+3 % at 1 thread; hence SC_FUSE_AUTO links
  * only tensors of 1 MB or more. */
@@ -442,7 +450,7 @@ static void run_conv(sc_net *n, const sc_nn_layer *l, const sc_kernels *k, sc_po
  * one band needs (CHAIN_WINDOW_FACTOR); the most layers in one chain. */
 #define CHAIN_BAND_BYTES ((size_t)384 * 1024)
 #define CHAIN_MIN_PIXELS 96
-#define CHAIN_WINDOW_FACTOR 2
+#define CHAIN_WINDOW_FACTOR 1
 #define CHAIN_MAX 16
 
 static size_t row_bytes_out(const sc_net *n, const sc_nn_layer *l)
