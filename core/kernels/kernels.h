@@ -23,6 +23,10 @@ typedef struct sc_conv_shape {
     int stride_h, stride_w;
     int dil_h, dil_w;
     int pad_top, pad_left;       /* TF SAME: the extra row/column goes bottom/right */
+    /* The packed depthwise 3×3 kernels only (0 for every other kernel): when ring_rows > 0 the
+     * input is a ring of ring_rows rows, input row iy being row (ring_first + iy) % ring_rows
+     * of `in` (a chain's window, core/nn/net.c, whose rows need no moving then). */
+    int ring_rows, ring_first;
 } sc_conv_shape;
 
 /* Per-tensor uint8 requantisation (TFLite): out = clamp(requant(acc) + out_zp). */

@@ -83,6 +83,14 @@ void sc_f32_gemmconv_run(const sc_conv_shape *s, float lo, float hi, const float
                          const void *packed, float *out, int oy0, int oy1, int oc0, int oc1,
                          sc_f32_gemm_fn gemm);
 
+/* Input row iy (0 <= iy < in_h) of a depthwise 3×3: row iy of `in`, or its slot in the ring
+ * (sc_conv_shape.ring_rows). */
+static inline const char *sc_dw3_in_row(const sc_conv_shape *s, const char *in, size_t pixel_bytes, int iy)
+{
+    size_t r = s->ring_rows > 0 ? (size_t)((s->ring_first + iy) % s->ring_rows) : (size_t)iy;
+    return in + r * (size_t)s->in_w * pixel_bytes;
+}
+
 /* Depthwise taps of output pixel (oy, ox): base pointer of each of the 9 taps (channel 0)
  * and whether it lies inside the image (0: a padding tap, to read the pad buffer). */
 static inline void sc_dw3_taps(const sc_conv_shape *s, const char *in, size_t pixel_bytes,
@@ -91,10 +99,11 @@ static inline void sc_dw3_taps(const sc_conv_shape *s, const char *in, size_t pi
     for (int ky = 0; ky < 3; ky++) {
         int iy = oy * s->stride_h - s->pad_top + ky;
         int row_ok = iy >= 0 && iy < s->in_h;
+        const char *row = row_ok ? sc_dw3_in_row(s, in, pixel_bytes, iy) : NULL;
         for (int kx = 0; kx < 3; kx++) {
             int ix = ox * s->stride_w - s->pad_left + kx;
             int ok = row_ok && ix >= 0 && ix < s->in_w;
-            base[ky * 3 + kx] = ok ? in + ((size_t)iy * s->in_w + ix) * pixel_bytes : NULL;
+            base[ky * 3 + kx] = ok ? row + (size_t)ix * pixel_bytes : NULL;
             valid[ky * 3 + kx] = ok;
         }
     }
@@ -111,7 +120,7 @@ static inline void sc_dw3_rows_init(sc_dw3_rows *r, const sc_conv_shape *s, cons
 {
     for (int ky = 0; ky < 3; ky++) {
         int iy = oy * s->stride_h - s->pad_top + ky;
-        r->row[ky] = iy >= 0 && iy < s->in_h ? in + (size_t)iy * s->in_w * pixel_bytes : NULL;
+        r->row[ky] = iy >= 0 && iy < s->in_h ? sc_dw3_in_row(s, in, pixel_bytes, iy) : NULL;
     }
 }
 

@@ -419,7 +419,8 @@ static void run_conv(sc_net *n, const sc_nn_layer *l, const sc_kernels *k, sc_po
  * has not got yet, into a window: a few rows of that layer's output tensor, the task's own
  * (nothing else reads those tensors, and plan keeps every tensor of a chain apart). A window
  * holds the rows a band needs; when it is full, the rows still needed (the 3×3 halo) move to
- * its start. So each band's rows are read from L1/L2 right after they are written, and the
+ * its start, or, when a depthwise 3×3 reads it, it is a ring (the kernels read row r of it at
+ * slot r % rows, sc_conv_shape.ring_rows) and nothing moves. So each band's rows are read from L1/L2 right after they are written, and the
  * windows' bytes are reused band after band. The rows of a halo between two tasks are
  * computed by both, each into its own window. Every element is computed by the same kernels,
  * whose results do not depend on the row or pixel range, so the chain's last output has the
@@ -443,7 +444,10 @@ static void run_conv(sc_net *n, const sc_nn_layer *l, const sc_kernels *k, sc_po
  * task shares, never reused, 2.70-2.92. Other bands for either float chain: no change.)
  * Earlier (session 3, chains of two only): fusing the float conv4 pair (38×38×128 s2, 740 KB)
  * +6..+12 %, the COCO model's uint8 pairs +1..+3 % at 1 thread; hence SC_FUSE_AUTO links
- * only tensors of 1 MB or more. */
+ * only tensors of 1 MB or more. Rings (session 10): the moves cost 0.11 ms of a float
+ * inference at 1 thread (6.3 MB moved); rings for the windows a depthwise reads made whole
+ * inferences 0.4-0.5 % faster (the same alternating A/B, two runs of 400). Only a depthwise
+ * reads a ring: the GEMM kernels read their input rows as one run of pixels. */
 
 /* Bytes of new rows (all the chain's layers) per band; the fewest pixels a band gives each
  * 1×1 GEMM of the chain (its panels are ~96 rows); a window's rows as a multiple of the rows
@@ -482,6 +486,7 @@ static int chain_link_ok(const sc_net *n, const sc_kernels *k, int threads, int 
 typedef struct chain_plan {
     int head, len, tasks, rows, band;
     int cap[CHAIN_MAX];          /* rows of each window */
+    int ring[CHAIN_MAX];         /* 1: the window is a ring (its reader is a depthwise 3×3) */
 } chain_plan;
 
 /* Sets c->cap for bands of `band` rows of the last layer: the window between layers j and
@@ -499,6 +504,7 @@ static int chain_windows_fit(const sc_net *n, chain_plan *c, int band)
         int cap = c->tasks > 1 ? h / c->tasks - 1 : h;
         if (r > cap) return 0;
         c->cap[j] = SC_MIN(cap, CHAIN_WINDOW_FACTOR * r);
+        c->ring[j] = n->layers[c->head + j + 1].packing == SC_PACK_DW3X3;
     }
     return 1;
 }
@@ -569,13 +575,25 @@ static int chain_of(const sc_net *n, const sc_kernels *k, int threads, int i, ch
 }
 
 /* Output rows [r0, r1) of conv layer l: input row `in_lo` at `in`, output row `out_lo` at `out`
- * (the windows' first rows; the whole tensor has row 0 there). Rows [r0, r1) are computed as
- * rows [0, r1 - r0) of the same convolution on the input from row r0·stride − pad_top on: no
- * padding above (r0 > 0 starts inside the input), the taps below still checked against the
- * tensor's height; the kernels' results depend only on the taps. */
+ * (the windows' first rows; the whole tensor has row 0 there), or, for a ring of in_ring
+ * (out_ring) rows, row r at row r % in_ring of `in` (r % out_ring of `out`). Rows [r0, r1) are
+ * computed as rows [0, r1 - r0) of the same convolution on the input from row
+ * r0·stride − pad_top on: no padding above (r0 > 0 starts inside the input), the taps below
+ * still checked against the tensor's height; the kernels' results depend only on the taps, so
+ * output rows wrapping around a ring are computed as two runs. Only a depthwise 3×3 reads a
+ * ring (sc_conv_shape.ring_rows). */
 static void chain_layer_rows(const sc_net *n, const sc_kernels *k, const sc_nn_layer *l, const uint8_t *in,
-                             int in_lo, uint8_t *out, int out_lo, int r0, int r1)
+                             int in_lo, int in_ring, uint8_t *out, int out_lo, int out_ring, int r0, int r1)
 {
+    if (out_ring > 0) {
+        const size_t out_row = row_bytes_out(n, l);
+        while (r0 < r1) {
+            int slot = r0 % out_ring, e = SC_MIN(r1, r0 + out_ring - slot);
+            chain_layer_rows(n, k, l, in, in_lo, in_ring, out + (size_t)slot * out_row, r0, 0, r0, e);
+            r0 = e;
+        }
+        return;
+    }
     const sc_conv_shape *ls = &l->shape;
     const size_t esz = sc_dtype_size(n->tensors[l->out].dt);
     const size_t in_row = (size_t)ls->in_w * (size_t)ls->in_c * esz, out_row = row_bytes_out(n, l);
@@ -593,11 +611,17 @@ static void chain_layer_rows(const sc_net *n, const sc_kernels *k, const sc_nn_l
         s.out_h = r1 - r0;
     } else {
         /* the first rows, with the padding above: the windows start at row 0 */
-        SC_ASSERT(r0 == 0 && in_lo == 0 && out_lo == 0);
+        SC_ASSERT(r0 == 0 && (in_lo == 0 || in_ring > 0) && out_lo == 0);
         start = 0;
         b = r1;
     }
     const uint8_t *src = in + (size_t)(start - in_lo) * in_row;
+    if (in_ring > 0) {
+        SC_ASSERT(l->packing == SC_PACK_DW3X3);
+        s.ring_rows = in_ring;
+        s.ring_first = start % in_ring;
+        src = in;
+    }
     uint8_t *dst = out + (size_t)(r0 - out_lo) * out_row;
     if (l->packing == SC_PACK_GEMM) {
         if (f32) k->f32_gemmconv(&s, l->act_min, l->act_max, (const float *)(const void *)src, l->packed,
@@ -627,12 +651,13 @@ static void chain_rows(void *ctx, size_t index)
     /* window j: rows [lo[j], hi[j]) of layer j's output at win[j], room for cap[j] rows */
     uint8_t *win[CHAIN_MAX];
     int lo[CHAIN_MAX], hi[CHAIN_MAX], cap[CHAIN_MAX], need_lo[CHAIN_MAX], need_hi[CHAIN_MAX];
-    int new_lo[CHAIN_MAX], new_hi[CHAIN_MAX];
+    int new_lo[CHAIN_MAX], new_hi[CHAIN_MAX], ring[CHAIN_MAX];
     for (int j = 0; j < last; j++) {
         int hj = L[j].shape.out_h, share = c->tasks > 1 ? hj / c->tasks : hj;
         win[j] = (uint8_t *)sc_net_data(n, L[j].out) + (size_t)index * (size_t)share * row_bytes_out(n, &L[j]);
         cap[j] = c->cap[j];
         lo[j] = hi[j] = 0;
+        ring[j] = c->ring[j] ? cap[j] : 0;
     }
     const uint8_t *in = sc_net_data(n, L[0].in[0]);
     uint8_t *out = sc_net_data(n, L[last].out);
@@ -659,16 +684,19 @@ static void chain_rows(void *ctx, size_t index)
             size_t rb = row_bytes_out(n, &L[j]);
             if (hi[j] <= need_lo[j]) {
                 lo[j] = hi[j] = need_lo[j];
+            } else if (ring[j]) {
+                lo[j] = need_lo[j];   /* the rows below it are overwritten as the ring turns */
             } else if (need_hi[j] - lo[j] > cap[j]) {
                 memmove(win[j], win[j] + (size_t)(need_lo[j] - lo[j]) * rb, (size_t)(hi[j] - need_lo[j]) * rb);
                 lo[j] = need_lo[j];
             }
             SC_ASSERT(need_hi[j] - lo[j] <= cap[j]);
-            chain_layer_rows(n, t->k, &L[j], j ? win[j - 1] : in, j ? lo[j - 1] : 0, win[j], lo[j], new_lo[j], new_hi[j]);
+            chain_layer_rows(n, t->k, &L[j], j ? win[j - 1] : in, j ? lo[j - 1] : 0, j ? ring[j - 1] : 0, win[j], lo[j],
+                             ring[j], new_lo[j], new_hi[j]);
             hi[j] = new_hi[j];
         }
-        chain_layer_rows(n, t->k, &L[last], last ? win[last - 1] : in, last ? lo[last - 1] : 0, out, 0, new_lo[last],
-                         new_hi[last]);
+        chain_layer_rows(n, t->k, &L[last], last ? win[last - 1] : in, last ? lo[last - 1] : 0,
+                         last ? ring[last - 1] : 0, out, 0, 0, new_lo[last], new_hi[last]);
     }
 }
 

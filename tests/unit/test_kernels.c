@@ -5,7 +5,8 @@
  * computed in several calls over a random split (gemmconv: also two channel ranges, split at a
  * random multiple of 16, the upper one first). Seeded random data; canaries around and
  * after the rows written so far catch out-of-range writes; inputs carry random bytes in
- * their SC_OVERREAD tail (results must not depend on them). uint8 must be bit-exact; f32
+ * their SC_OVERREAD tail (results must not depend on them); half the depthwise cases read
+ * their input as a ring of rows (ring_input). uint8 must be bit-exact; f32
  * within |new - ref| <= 1e-5·(|ref| + Σ|x·w| + |b|) + 1e-6 (see check_f32). Also: pack
  * refusals and sc_kernels_init_isa() levels. */
 #include <stdint.h>
@@ -85,6 +86,25 @@ static int random_split(int n, int *cuts)
 #define GUARD 64
 #define CANARY_U8 0xA5
 
+/* Half the depthwise cases read their input as a ring (sc_conv_shape.ring_rows, what a
+ * chain's window is, core/nn/net.c): input row iy at slot (first + iy) % rows of a buffer of
+ * in_h..in_h+3 rows, the other slots and the SC_OVERREAD tail random. Returns the buffer to
+ * pass (to free with free()) and sets *rs to the shape to pass, or NULL when this case reads
+ * in place (*rs = *s). */
+static void *ring_input(const sc_conv_shape *s, const void *in, size_t esz, sc_conv_shape *rs)
+{
+    *rs = *s;
+    if (rnd_int(0, 1)) return NULL;
+    rs->ring_rows = s->in_h + rnd_int(0, 3);
+    rs->ring_first = rnd_int(0, rs->ring_rows - 1);
+    size_t row = (size_t)s->in_w * (size_t)s->in_c * esz, n = (size_t)rs->ring_rows * row + SC_OVERREAD;
+    uint8_t *r = malloc(n);
+    for (size_t i = 0; i < n; i++) r[i] = esz == 1 ? (uint8_t)rnd() : (i % 4 == 3 ? 0x7f : 0xff);   /* f32: NaN */
+    for (int iy = 0; iy < s->in_h; iy++)
+        memcpy(r + (size_t)((rs->ring_first + iy) % rs->ring_rows) * row, (const uint8_t *)in + (size_t)iy * row, row);
+    return r;
+}
+
 static int n_cases;
 
 /* One uint8 case: `dw` selects depthwise (else gemmconv). Returns 0 when all is well. */
@@ -115,9 +135,11 @@ static void check_u8(const variant *v, int dw, const sc_conv_shape *s, int narro
         else sc_u8_gemmconv_pack(s, &q, w, no_bias ? NULL : bias, packed);
         memset(out, CANARY_U8, n_out + 2 * GUARD);
         int cuts[4], n_pieces = random_split(s->out_h, cuts), over = 0, chan_over = 0;
+        sc_conv_shape rs;
+        uint8_t *ring = dw ? ring_input(s, in, 1, &rs) : NULL;
         for (int p = 0; p < n_pieces; p++) {
             if (dw) {
-                v->k.u8_dwconv3x3(s, &q, in, packed, out + GUARD, cuts[p], cuts[p + 1]);
+                v->k.u8_dwconv3x3(&rs, &q, ring ? ring : in, packed, out + GUARD, cuts[p], cuts[p + 1]);
             } else {
                 /* two channel ranges split at a random multiple of 16, the upper one first:
                  * the lower channels must still hold the canary after it */
@@ -139,11 +161,12 @@ static void check_u8(const variant *v, int dw, const sc_conv_shape *s, int narro
         size_t bad = 0, first = 0;
         for (size_t i = 0; i < n_out; i++)
             if (out[GUARD + i] != ref[i] && !bad++) first = i;
-        CHECKF(bad == 0, "%s u8 %s in %dx%dx%d out %dx%dx%d k%dx%d s%d d%d pad %d,%d zp %d/%d/%d m %d sh %d: "
+        CHECKF(bad == 0, "%s u8 %s%s in %dx%dx%d out %dx%dx%d k%dx%d s%d d%d pad %d,%d zp %d/%d/%d m %d sh %d: "
                "%zu of %zu differ, first at %zu (got %d, ref %d)",
-               v->isa, dw ? "dw" : "gemm", s->in_h, s->in_w, s->in_c, s->out_h, s->out_w, s->out_c, s->k_h, s->k_w,
+               v->isa, dw ? "dw" : "gemm", ring ? " (ring input)" : "", s->in_h, s->in_w, s->in_c, s->out_h, s->out_w, s->out_c, s->k_h, s->k_w,
                s->stride_h, s->dil_h, s->pad_top, s->pad_left, q.in_zp, q.w_zp, q.out_zp, q.mult, q.shift,
                bad, n_out, first, out[GUARD + first], ref[first]);
+        free(ring);
     }
     n_cases++;
     sc_aligned_free(packed);
@@ -184,9 +207,11 @@ static void check_f32(const variant *v, int dw, const sc_conv_shape *s)
         else sc_f32_gemmconv_pack(s, w, bias, packed);
         for (size_t i = 0; i < n_out + 2 * GUARD; i++) out[i] = NAN;
         int cuts[4], n_pieces = random_split(s->out_h, cuts), over = 0, chan_over = 0;
+        sc_conv_shape rs;
+        float *ring = dw ? ring_input(s, in, sizeof(float), &rs) : NULL;
         for (int p = 0; p < n_pieces; p++) {
             if (dw) {
-                v->k.f32_dwconv3x3(s, lo, hi, in, packed, out + GUARD, cuts[p], cuts[p + 1]);
+                v->k.f32_dwconv3x3(&rs, lo, hi, ring ? ring : in, packed, out + GUARD, cuts[p], cuts[p + 1]);
             } else {
                 int cut = SC_GEMMCONV_OC_STEP * rnd_int(0, (s->out_c + SC_GEMMCONV_OC_STEP - 1) / SC_GEMMCONV_OC_STEP);
                 int c1 = SC_MIN(cut, s->out_c);
@@ -207,9 +232,10 @@ static void check_f32(const variant *v, int dw, const sc_conv_shape *s)
             float r = ref[i], g = out[GUARD + i];
             if (!(fabsf(g - r) <= 1e-5f * (fabsf(r) + mag[i]) + 1e-6f) && !bad++) first = i;
         }
-        CHECKF(bad == 0, "%s f32 %s in %dx%dx%d out %dx%dx%d k%dx%d s%d: %zu of %zu differ, first at %zu (got %.9g, ref %.9g)",
-               v->isa, dw ? "dw" : "gemm", s->in_h, s->in_w, s->in_c, s->out_h, s->out_w, s->out_c, s->k_h, s->k_w,
+        CHECKF(bad == 0, "%s f32 %s%s in %dx%dx%d out %dx%dx%d k%dx%d s%d: %zu of %zu differ, first at %zu (got %.9g, ref %.9g)",
+               v->isa, dw ? "dw" : "gemm", ring ? " (ring input)" : "", s->in_h, s->in_w, s->in_c, s->out_h, s->out_w, s->out_c, s->k_h, s->k_w,
                s->stride_h, bad, n_out, first, out[GUARD + first], ref[first]);
+        free(ring);
     }
     n_cases++;
     sc_aligned_free(packed);
