@@ -420,12 +420,12 @@ static void run_conv(sc_net *n, const sc_nn_layer *l, const sc_kernels *k, sc_po
  * (nothing else reads those tensors, and plan keeps every tensor of a chain apart). A window
  * holds the rows a band needs; when it is full, the rows still needed (the 3×3 halo) move to
  * its start, or, when a depthwise 3×3 reads it, it is a ring (the kernels read row r of it at
- * slot r % rows, sc_conv_shape.ring_rows) and nothing moves. So each band's rows are read from L1/L2 right after they are written, and the
- * windows' bytes are reused band after band. The rows of a halo between two tasks are
- * computed by both, each into its own window. Every element is computed by the same kernels,
- * whose results do not depend on the row or pixel range, so the chain's last output has the
- * bytes of the unfused run, for any thread count; the tensors inside a chain are left holding
- * window rows.
+ * slot r % rows, sc_conv_shape.ring_rows) and nothing moves. So each band's rows are read
+ * from L1/L2 right after they are written, and the windows' bytes are reused band after band.
+ * The rows of a halo between two tasks are computed by both, each into its own window. Every
+ * element is computed by the same kernels, whose results do not depend on the row or pixel
+ * range, so the chain's last output has the bytes of the unfused run, for any thread count;
+ * the tensors inside a chain are left holding window rows.
  *
  * Measured (AVX-512, 2 shared cores, `ssdcam bench --only ssd --prec fp32`, per-layer medians
  * of 40, under chrt -f 10, alternated): float ssd_mnv1_300 conv0 → conv4/dw as one chain of 8
@@ -486,7 +486,7 @@ static int chain_link_ok(const sc_net *n, const sc_kernels *k, int threads, int 
 typedef struct chain_plan {
     int head, len, tasks, rows, band;
     int cap[CHAIN_MAX];          /* rows of each window */
-    int ring[CHAIN_MAX];         /* 1: the window is a ring (its reader is a depthwise 3×3) */
+    int ring[CHAIN_MAX];         /* cap[j] when window j is a ring (its reader is a depthwise 3×3), else 0 */
 } chain_plan;
 
 /* Sets c->cap for bands of `band` rows of the last layer: the window between layers j and
@@ -504,7 +504,7 @@ static int chain_windows_fit(const sc_net *n, chain_plan *c, int band)
         int cap = c->tasks > 1 ? h / c->tasks - 1 : h;
         if (r > cap) return 0;
         c->cap[j] = SC_MIN(cap, CHAIN_WINDOW_FACTOR * r);
-        c->ring[j] = n->layers[c->head + j + 1].packing == SC_PACK_DW3X3;
+        c->ring[j] = n->layers[c->head + j + 1].packing == SC_PACK_DW3X3 ? c->cap[j] : 0;
     }
     return 1;
 }
@@ -651,13 +651,13 @@ static void chain_rows(void *ctx, size_t index)
     /* window j: rows [lo[j], hi[j]) of layer j's output at win[j], room for cap[j] rows */
     uint8_t *win[CHAIN_MAX];
     int lo[CHAIN_MAX], hi[CHAIN_MAX], cap[CHAIN_MAX], need_lo[CHAIN_MAX], need_hi[CHAIN_MAX];
-    int new_lo[CHAIN_MAX], new_hi[CHAIN_MAX], ring[CHAIN_MAX];
+    int new_lo[CHAIN_MAX], new_hi[CHAIN_MAX];
+    const int *ring = c->ring;   /* rows of window j's ring, 0: not a ring */
     for (int j = 0; j < last; j++) {
         int hj = L[j].shape.out_h, share = c->tasks > 1 ? hj / c->tasks : hj;
         win[j] = (uint8_t *)sc_net_data(n, L[j].out) + (size_t)index * (size_t)share * row_bytes_out(n, &L[j]);
         cap[j] = c->cap[j];
         lo[j] = hi[j] = 0;
-        ring[j] = c->ring[j] ? cap[j] : 0;
     }
     const uint8_t *in = sc_net_data(n, L[0].in[0]);
     uint8_t *out = sc_net_data(n, L[last].out);

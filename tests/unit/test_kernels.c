@@ -163,7 +163,8 @@ static void check_u8(const variant *v, int dw, const sc_conv_shape *s, int narro
             if (out[GUARD + i] != ref[i] && !bad++) first = i;
         CHECKF(bad == 0, "%s u8 %s%s in %dx%dx%d out %dx%dx%d k%dx%d s%d d%d pad %d,%d zp %d/%d/%d m %d sh %d: "
                "%zu of %zu differ, first at %zu (got %d, ref %d)",
-               v->isa, dw ? "dw" : "gemm", ring ? " (ring input)" : "", s->in_h, s->in_w, s->in_c, s->out_h, s->out_w, s->out_c, s->k_h, s->k_w,
+               v->isa, dw ? "dw" : "gemm", ring ? " (ring input)" : "", s->in_h, s->in_w, s->in_c, s->out_h, s->out_w,
+               s->out_c, s->k_h, s->k_w,
                s->stride_h, s->dil_h, s->pad_top, s->pad_left, q.in_zp, q.w_zp, q.out_zp, q.mult, q.shift,
                bad, n_out, first, out[GUARD + first], ref[first]);
         free(ring);
@@ -232,8 +233,10 @@ static void check_f32(const variant *v, int dw, const sc_conv_shape *s)
             float r = ref[i], g = out[GUARD + i];
             if (!(fabsf(g - r) <= 1e-5f * (fabsf(r) + mag[i]) + 1e-6f) && !bad++) first = i;
         }
-        CHECKF(bad == 0, "%s f32 %s%s in %dx%dx%d out %dx%dx%d k%dx%d s%d: %zu of %zu differ, first at %zu (got %.9g, ref %.9g)",
-               v->isa, dw ? "dw" : "gemm", ring ? " (ring input)" : "", s->in_h, s->in_w, s->in_c, s->out_h, s->out_w, s->out_c, s->k_h, s->k_w,
+        CHECKF(bad == 0,
+               "%s f32 %s%s in %dx%dx%d out %dx%dx%d k%dx%d s%d: %zu of %zu differ, first at %zu (got %.9g, ref %.9g)",
+               v->isa, dw ? "dw" : "gemm", ring ? " (ring input)" : "", s->in_h, s->in_w, s->in_c, s->out_h, s->out_w,
+               s->out_c, s->k_h, s->k_w,
                s->stride_h, bad, n_out, first, out[GUARD + first], ref[first]);
         free(ring);
     }
