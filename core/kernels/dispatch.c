@@ -17,6 +17,7 @@ static void set_ref(sc_kernels *k)
     k->f32_dwconv3x3 = NULL;
     k->f32_exp = sc_f32_exp__ref;
     k->f32_quant_u8 = sc_f32_quant_u8__ref;
+    k->u8_lut = sc_u8_lut__ref;
     k->isa = "ref";
 }
 
@@ -65,6 +66,7 @@ int sc_kernels_init_isa(sc_kernels *k, const char *isa)
         SET_PACKED(k, avx512);
         k->f32_quant_u8 = sc_f32_quant_u8__avx512;
         k->f32_gemmconv = sc_f32_convdirect__avx512;   /* wraps sc_f32_gemmconv__avx512 */
+        if (__builtin_cpu_supports("avx512vbmi")) k->u8_lut = sc_u8_lut__avx512vbmi;
         return 0;
     }
 #endif
@@ -72,6 +74,7 @@ int sc_kernels_init_isa(sc_kernels *k, const char *isa)
     if (!strcmp(isa, "neon")) {
         SET_PACKED(k, neon);
         k->f32_quant_u8 = sc_f32_quant_u8__neon;
+        k->u8_lut = sc_u8_lut__neon;
         return 0;
     }
 #endif

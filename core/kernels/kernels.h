@@ -198,6 +198,19 @@ void sc_f32_quant_u8__avx2(size_t n, const float *x, float scale, float offset, 
 void sc_f32_quant_u8__avx512(size_t n, const float *x, float scale, float offset, uint8_t *y);
 void sc_f32_quant_u8__neon(size_t n, const float *x, float scale, float offset, uint8_t *y);
 
+/* ---- Byte table lookup ------------------------------------------------------------------
+ *
+ * y[i] = lut[x[i]] for i in [0, n): a uint8 logistic, a concatenation's rescale, or both composed
+ * (core/nn/net.c). y may be x (in place); otherwise the arrays must not overlap. No over-read,
+ * nothing written past n, no alignment needed. Every variant gives the reference's bytes. The
+ * portable and AVX2 tables use the reference (a 256-entry table takes 16 vpshufb lookups per
+ * vector on AVX2, little faster than the scalar loads); the AVX-512 table uses vpermi2b when the
+ * CPU has AVX512_VBMI (two 128-byte lookups per 64 bytes), NEON four 64-byte tbl/tbx lookups. */
+typedef void (*sc_u8_lut_fn)(size_t n, const uint8_t *x, const uint8_t lut[256], uint8_t *y);
+void sc_u8_lut__ref(size_t n, const uint8_t *x, const uint8_t lut[256], uint8_t *y);
+void sc_u8_lut__avx512vbmi(size_t n, const uint8_t *x, const uint8_t lut[256], uint8_t *y);
+void sc_u8_lut__neon(size_t n, const uint8_t *x, const uint8_t lut[256], uint8_t *y);
+
 /* The table the network calls through; filled once by sc_kernels_init(). */
 typedef struct sc_kernels {
     sc_u8_conv_fn u8_conv;       /* reference layout, any shape */
@@ -210,6 +223,7 @@ typedef struct sc_kernels {
     sc_f32_packed_fn f32_dwconv3x3;
     sc_f32_exp_fn f32_exp;       /* never NULL: the reference with the references */
     sc_f32_quant_u8_fn f32_quant_u8; /* never NULL, as f32_exp */
+    sc_u8_lut_fn u8_lut;         /* never NULL, as f32_exp */
     const char *isa;             /* "ref", "portable", "avx2", "avx512", "neon" */
 } sc_kernels;
 

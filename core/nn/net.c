@@ -712,12 +712,6 @@ static inline uint8_t clamp_u8(int32_t v, int32_t lo, int32_t hi)
     return (uint8_t)(v < lo ? lo : v > hi ? hi : v);
 }
 
-/* dst[i] = lut[src[i]] (packing eight looked-up bytes into one 64-bit store was slower) */
-static void map_u8(uint8_t *dst, const uint8_t *src, size_t n, const uint8_t lut[256])
-{
-    for (size_t i = 0; i < n; i++) dst[i] = lut[src[i]];
-}
-
 /* Element-wise layers: a task is a run of `per` elements. */
 typedef struct elem_task {
     sc_net *net;
@@ -727,6 +721,7 @@ typedef struct elem_task {
     int same[SC_NN_MAX_IN];           /* concat: input quantised like the output (or f32) */
     const sc_nn_layer *post;          /* concat: a logistic applied on the way (fused), or NULL */
     sc_f32_exp_fn exp;                /* f32 logistic: the kernel table's exp */
+    sc_u8_lut_fn map;                 /* uint8 concat and logistic: the kernel table's lookup */
 } elem_task;
 
 static void run_elemwise(sc_pool *pool, void (*fn)(void *, size_t), elem_task *t)
@@ -824,7 +819,7 @@ static void concat_span(void *ctx, size_t index)
                 } else if (t->same[k] && !post) {
                     memcpy(dst, in, (s1 - s0) * esz);
                 } else {
-                    map_u8(dst, in, s1 - s0, t->lut[k]);
+                    t->map(s1 - s0, in, t->lut[k], dst);
                 }
             }
             col += chunk;
@@ -839,7 +834,8 @@ static void run_concat(sc_net *n, const sc_nn_layer *l, const sc_nn_layer *post,
                        const sc_kernels *kern, sc_pool *pool)
 {
     const sc_nn_tensor *o = &n->tensors[l->out];
-    elem_task t = { .net = n, .l = l, .count = sc_nn_tensor_elems(o), .post = post, .exp = kern->f32_exp };
+    elem_task t = { .net = n, .l = l, .count = sc_nn_tensor_elems(o), .post = post, .exp = kern->f32_exp,
+                     .map = kern->u8_lut };
     for (int k = 0; k < l->n_in; k++) {
         const sc_nn_tensor *in_t = &n->tensors[l->in[k]];
         t.same[k] = o->dt == SC_DT_F32 || (in_t->scale == o->scale && in_t->zp == o->zp);
@@ -875,12 +871,13 @@ static void logistic_span(void *ctx, size_t index)
     }
     const uint8_t *x = n->arena + n->tensors[l->in[0]].offset;
     uint8_t *y = n->arena + n->tensors[l->out].offset;
-    map_u8(y + e0, x + e0, e1 - e0, l->lut);
+    t->map(e1 - e0, x + e0, l->lut, y + e0);
 }
 
 static void run_logistic(sc_net *n, const sc_nn_layer *l, const sc_kernels *k, sc_pool *pool)
 {
-    elem_task t = { .net = n, .l = l, .count = sc_nn_tensor_elems(&n->tensors[l->out]), .exp = k->f32_exp };
+    elem_task t = { .net = n, .l = l, .count = sc_nn_tensor_elems(&n->tensors[l->out]), .exp = k->f32_exp,
+                     .map = k->u8_lut };
     run_elemwise(pool, logistic_span, &t);
 }
 
