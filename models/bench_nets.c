@@ -365,7 +365,7 @@ typedef struct io_task {
     const uint8_t *q;             /* int8: quantised rows */
     float *dst;
     const float *exp_lut;         /* int8 softmax: the net's conf_exp */
-    sc_f32_exp_fn exp;            /* float softmax: the kernel table's exp */
+    sc_f32_softmax_fn softmax;    /* float softmax: the kernel table's */
     sc_f32_quant_u8_fn quant;     /* int8 input: the kernel table's quantisation */
 } io_task;
 
@@ -378,55 +378,23 @@ static void quantise_span(void *ctx, size_t index)
     t->quant(e1 - e0, t->b->input + e0, 1.0f / IN_SCALE, 0.5f, q + e0);
 }
 
-/* A row's maximum and sum in four interleaved chains (elements j ≡ l mod 4, then combined in
- * a fixed order), so the dependent compares and adds overlap; the order depends on n alone. */
-static float row_max(const float *v, size_t n)
-{
-    float m[4] = { v[0], v[0], v[0], v[0] };
-    size_t j = 0;
-    for (; j + 4 <= n; j += 4)
-        for (int l = 0; l < 4; l++) m[l] = v[j + l] > m[l] ? v[j + l] : m[l];
-    for (; j < n; j++) m[0] = v[j] > m[0] ? v[j] : m[0];
-    float a = m[0] > m[1] ? m[0] : m[1], b = m[2] > m[3] ? m[2] : m[3];
-    return a > b ? a : b;
-}
-
-static float row_sum(const float *v, size_t n)
-{
-    float s[4] = { 0.0f, 0.0f, 0.0f, 0.0f };
-    size_t j = 0;
-    for (; j + 4 <= n; j += 4)
-        for (int l = 0; l < 4; l++) s[l] += v[j + l];
-    for (; j < n; j++) s[0] += v[j];
-    return (s[0] + s[1]) + (s[2] + s[3]);
-}
-
-/* Softmax of rows [r0, r1) of n_cls values: float in place (each row minus its maximum, then
- * one exp call over the whole span: an element's exp does not depend on the span, so neither
- * do the results on the split), or from uint8 through exp_lut. */
+/* Softmax of rows [r0, r1) of n_cls values: float in place through the kernel table's
+ * sc_f32_softmax (a row's result depends on that row alone), or from uint8 through exp_lut. */
 static void softmax_span(void *ctx, size_t index)
 {
     const io_task *t = ctx;
     const size_t n = (size_t)t->b->n_cls;
     size_t r0 = index * t->per, r1 = SC_MIN(r0 + t->per, t->count);
     if (!t->q) {
-        float *span = t->dst + r0 * n;
-        for (size_t r = r0; r < r1; r++) {
-            float *y = t->dst + r * n, m = row_max(y, n);
-            for (size_t j = 0; j < n; j++) y[j] -= m;
-        }
-        t->exp((r1 - r0) * n, span, span);
+        t->softmax(r1 - r0, n, t->dst + r0 * n);
+        return;
     }
     for (size_t r = r0; r < r1; r++) {
         float *y = t->dst + r * n, sum = 0.0f;
-        if (t->q) {
-            const uint8_t *x = t->q + r * n;
-            int m = 0;
-            for (size_t j = 0; j < n; j++) m = x[j] > m ? x[j] : m;
-            for (size_t j = 0; j < n; j++) sum += y[j] = t->exp_lut[m - x[j]];
-        } else {
-            sum = row_sum(y, n);
-        }
+        const uint8_t *x = t->q + r * n;
+        int m = 0;
+        for (size_t j = 0; j < n; j++) m = x[j] > m ? x[j] : m;
+        for (size_t j = 0; j < n; j++) sum += y[j] = t->exp_lut[m - x[j]];
         float inv = 1.0f / sum;
         for (size_t j = 0; j < n; j++) y[j] *= inv;
     }
@@ -441,7 +409,7 @@ static void split(io_task *t, sc_pool *pool, size_t min_per, void (*fn)(void *, 
 
 static void run_outputs(sc_bench_net *b, const sc_kernels *k, sc_pool *pool)
 {
-    io_task t = { .b = b, .exp = k->f32_exp, .count = (size_t)b->n_rows };
+    io_task t = { .b = b, .softmax = k->f32_softmax, .count = (size_t)b->n_rows };
     if (b->int8) {
         t.exp_lut = b->conf_exp;
         t.q = sc_net_data(b->net, b->conf_tensor);

@@ -18,6 +18,7 @@ static void set_ref(sc_kernels *k)
     k->f32_exp = sc_f32_exp__ref;
     k->f32_quant_u8 = sc_f32_quant_u8__ref;
     k->u8_lut = sc_u8_lut__ref;
+    k->f32_softmax = sc_f32_softmax__ref;
     k->isa = "ref";
 }
 
@@ -27,6 +28,7 @@ static void set_ref(sc_kernels *k)
     (k)->f32_gemmconv = sc_f32_gemmconv__##name; \
     (k)->f32_dwconv3x3 = sc_f32_dwconv3x3__##name; \
     (k)->f32_exp = sc_f32_exp__##name; \
+    (k)->f32_softmax = sc_f32_softmax__##name; \
     (k)->isa = #name; \
 } while (0)
 

@@ -198,6 +198,26 @@ void sc_f32_quant_u8__avx2(size_t n, const float *x, float scale, float offset, 
 void sc_f32_quant_u8__avx512(size_t n, const float *x, float scale, float offset, uint8_t *y);
 void sc_f32_quant_u8__neon(size_t n, const float *x, float scale, float offset, uint8_t *y);
 
+/* ---- Row softmax ------------------------------------------------------------------------
+ *
+ * Each of `rows` rows of n floats at x (in place, n >= 1) becomes its softmax: e^(x_j - max)
+ * over the row's sum of them. __ref: libm's expf and the sum in order, then each value times
+ * 1 / sum (the specification). The other variants use their level's sc_f32_exp method and
+ * sum in another fixed order; for finite inputs they agree with the reference within
+ * SC_F32_SOFTMAX_TOL(n) of each value, relative (1 ulp of exp, and a sum's rounding grows with
+ * n), plus 1e-12 absolute (tests/unit/test_softmax.c). A row's
+ * result depends on that row alone, so any split of the rows gives the same bytes. __portable,
+ * __avx2 and __neon: the row's maximum and sum in four interleaved chains, the exp kernel of
+ * their level over all the rows at once; __avx512: one row at a time in registers (max, exp,
+ * sum and scale 16 values per step). */
+#define SC_F32_SOFTMAX_TOL(n) ((float)(8 + (n)) * 1.1920929e-7f)   /* (8 + n) · 2^-23 */
+typedef void (*sc_f32_softmax_fn)(size_t rows, size_t n, float *x);
+void sc_f32_softmax__ref(size_t rows, size_t n, float *x);
+void sc_f32_softmax__portable(size_t rows, size_t n, float *x);
+void sc_f32_softmax__avx2(size_t rows, size_t n, float *x);
+void sc_f32_softmax__avx512(size_t rows, size_t n, float *x);
+void sc_f32_softmax__neon(size_t rows, size_t n, float *x);
+
 /* ---- Byte table lookup ------------------------------------------------------------------
  *
  * y[i] = lut[x[i]] for i in [0, n): a uint8 logistic, a concatenation's rescale, or both composed
@@ -224,6 +244,7 @@ typedef struct sc_kernels {
     sc_f32_exp_fn f32_exp;       /* never NULL: the reference with the references */
     sc_f32_quant_u8_fn f32_quant_u8; /* never NULL, as f32_exp */
     sc_u8_lut_fn u8_lut;         /* never NULL, as f32_exp */
+    sc_f32_softmax_fn f32_softmax; /* never NULL, as f32_exp */
     const char *isa;             /* "ref", "portable", "avx2", "avx512", "neon" */
 } sc_kernels;
 

@@ -4,6 +4,7 @@
  * tail goes through the same code with masked loads and stores, so an element's result does
  * not depend on its position. */
 #include <immintrin.h>
+#include <math.h>
 
 #include "core/kernels/exp_consts.h"
 #include "core/kernels/kernels.h"
@@ -39,5 +40,52 @@ void sc_f32_exp__avx512(size_t n, const float *x, float *y)
         size_t left = n - i < 16 ? n - i : 16;
         __mmask16 m = (__mmask16)((1u << left) - 1u);
         _mm512_mask_storeu_ps(y + i, m, exp16(_mm512_maskz_loadu_ps(m, x + i)));
+    }
+}
+
+/* One row of 16 <= n <= 32 values in two vectors, [0, 16) and [n - 16, n), which overlap when
+ * n < 32 (the overlap counted once in the sum): no masked store, whose bytes a load of the
+ * next row could not take by store forwarding (masked tail stores made this 2x slower than
+ * the portable variant's passes over all rows). */
+static inline void softmax_row32(float *y, size_t n, __mmask16 mb)
+{
+    __m512 a = _mm512_loadu_ps(y), b = _mm512_loadu_ps(y + n - 16);
+    const __m512 m = _mm512_set1_ps(_mm512_reduce_max_ps(_mm512_max_ps(a, b)));
+    __m512 ea = exp16(_mm512_sub_ps(a, m)), eb = exp16(_mm512_sub_ps(b, m));
+    const __m512 inv = _mm512_set1_ps(1.0f / _mm512_reduce_add_ps(_mm512_mask_add_ps(ea, mb, ea, eb)));
+    _mm512_storeu_ps(y + n - 16, _mm512_mul_ps(eb, inv));
+    _mm512_storeu_ps(y, _mm512_mul_ps(ea, inv));
+}
+
+/* sc_f32_softmax for AVX-512: one row at a time in registers. 16 <= n <= 32 (the SSD's 21
+ * classes) through softmax_row32; other n 16 values per step, the last step masked (lanes past
+ * n taking -inf for the maximum, 0 for the sum): a pass for the maximum, one storing
+ * e^(x - max) and summing it, one scaling by 1 / the sum. */
+void sc_f32_softmax__avx512(size_t rows, size_t n, float *x)
+{
+    if (n >= 16 && n <= 32) {
+        const __mmask16 mb = (__mmask16)(0xFFFFu << (32 - n) & 0xFFFFu);   /* b's lanes past a's */
+        for (size_t r = 0; r < rows; r++) softmax_row32(x + r * n, n, mb);
+        return;
+    }
+    const __m512 ninf = _mm512_set1_ps(-INFINITY);
+    const size_t tail = n % 16 ? n % 16 : 16, last = n - tail;
+    const __mmask16 mt = (__mmask16)((1u << tail) - 1u);
+    for (size_t r = 0; r < rows; r++) {
+        float *y = x + r * n;
+        __m512 vm = _mm512_mask_loadu_ps(ninf, mt, y + last);
+        for (size_t j = 0; j < last; j += 16) vm = _mm512_max_ps(vm, _mm512_loadu_ps(y + j));
+        const __m512 m = _mm512_set1_ps(_mm512_reduce_max_ps(vm));
+        __m512 vs = _mm512_setzero_ps();
+        for (size_t j = 0; j < last; j += 16) {
+            __m512 e = exp16(_mm512_sub_ps(_mm512_loadu_ps(y + j), m));
+            _mm512_storeu_ps(y + j, e);
+            vs = _mm512_add_ps(vs, e);
+        }
+        __m512 e = _mm512_maskz_mov_ps(mt, exp16(_mm512_sub_ps(_mm512_maskz_loadu_ps(mt, y + last), m)));
+        vs = _mm512_add_ps(vs, e);
+        const __m512 inv = _mm512_set1_ps(1.0f / _mm512_reduce_add_ps(vs));
+        for (size_t j = 0; j < last; j += 16) _mm512_storeu_ps(y + j, _mm512_mul_ps(_mm512_loadu_ps(y + j), inv));
+        _mm512_mask_storeu_ps(y + last, mt, _mm512_mul_ps(e, inv));
     }
 }
