@@ -205,11 +205,11 @@ void sc_f32_quant_u8__neon(size_t n, const float *x, float scale, float offset, 
  * 1 / sum (the specification). The other variants use their level's sc_f32_exp method and
  * sum in another fixed order; for finite inputs they agree with the reference within
  * SC_F32_SOFTMAX_TOL(n) of each value, relative (1 ulp of exp, and a sum's rounding grows with
- * n), plus 1e-12 absolute (tests/unit/test_softmax.c). A row's
- * result depends on that row alone, so any split of the rows gives the same bytes. __portable,
- * __avx2 and __neon: the row's maximum and sum in four interleaved chains, the exp kernel of
- * their level over all the rows at once; __avx512: one row at a time in registers (rows of
- * 16..32 values, the SSD's 21 classes, as two overlapping vectors; others 16 values per step). */
+ * n), plus 1e-12 absolute (tests/unit/test_softmax.c). A row's result depends on that row
+ * alone, so any split of the rows gives the same bytes. __portable, __avx2 and __neon: the
+ * row's maximum and sum in four interleaved chains, the exp kernel of their level over all the
+ * rows at once; __avx512: one row at a time in registers (rows of 16..32 values, the SSD's 21
+ * classes, as two overlapping vectors; others 16 values per step). */
 #define SC_F32_SOFTMAX_TOL(n) ((float)(8 + (n)) * 1.1920929e-7f)   /* (8 + n) · 2^-23 */
 typedef void (*sc_f32_softmax_fn)(size_t rows, size_t n, float *x);
 void sc_f32_softmax__ref(size_t rows, size_t n, float *x);

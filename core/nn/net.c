@@ -720,8 +720,7 @@ typedef struct elem_task {
     uint8_t lut[SC_NN_MAX_IN][256];   /* concat: input byte → output byte, when rescaled */
     int same[SC_NN_MAX_IN];           /* concat: input quantised like the output (or f32) */
     const sc_nn_layer *post;          /* concat: a logistic applied on the way (fused), or NULL */
-    sc_f32_exp_fn exp;                /* f32 logistic: the kernel table's exp */
-    sc_u8_lut_fn map;                 /* uint8 concat and logistic: the kernel table's lookup */
+    const sc_kernels *k;              /* logistic and concat: f32_exp and u8_lut */
 } elem_task;
 
 static void run_elemwise(sc_pool *pool, void (*fn)(void *, size_t), elem_task *t)
@@ -815,11 +814,11 @@ static void concat_span(void *ctx, size_t index)
                 const uint8_t *in = n->arena + in_t->offset + (r * chunk + (s0 - col)) * esz;
                 uint8_t *dst = out + (base + s0) * esz;
                 if (post && o->dt == SC_DT_F32) {
-                    logistic_f32((const float *)(const void *)in, (float *)(void *)dst, s1 - s0, t->exp);
+                    logistic_f32((const float *)(const void *)in, (float *)(void *)dst, s1 - s0, t->k->f32_exp);
                 } else if (t->same[k] && !post) {
                     memcpy(dst, in, (s1 - s0) * esz);
                 } else {
-                    t->map(s1 - s0, in, t->lut[k], dst);
+                    t->k->u8_lut(s1 - s0, in, t->lut[k], dst);
                 }
             }
             col += chunk;
@@ -834,8 +833,7 @@ static void run_concat(sc_net *n, const sc_nn_layer *l, const sc_nn_layer *post,
                        const sc_kernels *kern, sc_pool *pool)
 {
     const sc_nn_tensor *o = &n->tensors[l->out];
-    elem_task t = { .net = n, .l = l, .count = sc_nn_tensor_elems(o), .post = post, .exp = kern->f32_exp,
-                     .map = kern->u8_lut };
+    elem_task t = { .net = n, .l = l, .count = sc_nn_tensor_elems(o), .post = post, .k = kern };
     for (int k = 0; k < l->n_in; k++) {
         const sc_nn_tensor *in_t = &n->tensors[l->in[k]];
         t.same[k] = o->dt == SC_DT_F32 || (in_t->scale == o->scale && in_t->zp == o->zp);
@@ -866,18 +864,17 @@ static void logistic_span(void *ctx, size_t index)
     if (n->tensors[l->out].dt == SC_DT_F32) {
         const float *x = (const float *)(const void *)(n->arena + n->tensors[l->in[0]].offset);
         float *y = (float *)(void *)(n->arena + n->tensors[l->out].offset);
-        logistic_f32(x + e0, y + e0, e1 - e0, t->exp);
+        logistic_f32(x + e0, y + e0, e1 - e0, t->k->f32_exp);
         return;
     }
     const uint8_t *x = n->arena + n->tensors[l->in[0]].offset;
     uint8_t *y = n->arena + n->tensors[l->out].offset;
-    t->map(e1 - e0, x + e0, l->lut, y + e0);
+    t->k->u8_lut(e1 - e0, x + e0, l->lut, y + e0);
 }
 
 static void run_logistic(sc_net *n, const sc_nn_layer *l, const sc_kernels *k, sc_pool *pool)
 {
-    elem_task t = { .net = n, .l = l, .count = sc_nn_tensor_elems(&n->tensors[l->out]), .exp = k->f32_exp,
-                     .map = k->u8_lut };
+    elem_task t = { .net = n, .l = l, .count = sc_nn_tensor_elems(&n->tensors[l->out]), .k = k };
     run_elemwise(pool, logistic_span, &t);
 }
 
